@@ -1,0 +1,55 @@
+# proxy-wasm-jwt build. Only Go is needed; everything else is fetched by the Go toolchain.
+
+GO        ?= go
+TINYGO    ?= tinygo
+BUILD     := build
+WASM      := $(BUILD)/jwt-authn.wasm
+EMULATOR  := $(BUILD)/jwt-emulator
+SDK       := github.com/tetratelabs/proxy-wasm-go-sdk
+# The wasm build sees a copy of the SDK with our ABI glue added (see RATIONALE.md).
+SDK_COPY  := $(BUILD)/sdk
+WASM_WORK := $(BUILD)/go.work
+GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
+
+.PHONY: all build build-wasm build-emulator build-tinygo test test-native test-wasm vet bench fuzz clean
+
+all: build
+
+build: build-wasm build-emulator
+
+build-wasm: $(WASM)
+
+$(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go
+	@mkdir -p $(BUILD)
+	rm -rf $(SDK_COPY)
+	$(GO) mod download $(SDK)
+	cp -R "$$($(GO) list -m -f '{{.Dir}}' $(SDK))" $(SDK_COPY)
+	chmod -R u+w $(SDK_COPY)
+	cp _sdkglue/abi_wasip1.go $(SDK_COPY)/proxywasm/internal/abi_wasip1.go
+	printf 'go 1.26.0\n\nuse ..\n\nreplace $(SDK) => ./sdk\n' > $(WASM_WORK)
+
+$(WASM): $(WASM_WORK) $(GO_SRC)
+	GOWORK=$(abspath $(WASM_WORK)) GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ .
+	@printf 'built %s: %s bytes\n' $@ $$(wc -c < $@)
+
+build-emulator: $(EMULATOR)
+
+$(EMULATOR): $(GO_SRC)
+	$(GO) build -o $@ ./testing/cmd/jwt-emulator
+
+build-tinygo:
+	@mkdir -p $(BUILD)
+	$(TINYGO) build -o $(BUILD)/jwt-authn-tinygo.wasm -scheduler=none -target=wasi .
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './$(BUILD)/*'))" || { gofmt -l .; echo 'gofmt: files above need formatting'; exit 1; }
+
+test: build vet
+	JWT_WASM=$(abspath $(WASM)) $(GO) test -race -count=1 ./...
+
+bench: build
+	JWT_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf $(BUILD)
