@@ -1,0 +1,214 @@
+// Command jwt-emulator serves HTTP through the proxy-wasm module, run in the Envoy-like host of
+// package testing/host, so that anyone can try the filter with curl:
+//
+//	jwt-emulator -config plugin.json -cluster idp=127.0.0.1:9000
+//
+// Each request goes through the module's request callbacks; an allowed request is forwarded,
+// with the headers the module left, to -upstream (default: a built-in echo that answers 200
+// with JSON {"method", "path", "headers"}); the response goes back through the module's
+// response callbacks. A local reply (401, 403, ...) reaches the client with its status,
+// headers and body. proxy_http_call to cluster NAME is a plain HTTP request to the address
+// given by -cluster NAME=HOST:PORT. Ticks fire on real time; -now shifts the clock so that a
+// recorded token can be replayed inside its validity window.
+//
+// It prints one line "listening on ADDR" on stdout when ready, the module's log lines on
+// stderr, and exits cleanly on SIGTERM or SIGINT.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "jwt-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	wasm, configPath, listen, upstream, now, profile string
+	workers                                          int
+	clusters                                         clusterFlag
+}
+
+// clusterFlag collects repeated -cluster NAME=HOST:PORT flags.
+type clusterFlag map[string]string
+
+func (c clusterFlag) String() string { return fmt.Sprint(map[string]string(c)) }
+
+func (c clusterFlag) Set(v string) error {
+	name, addr, ok := strings.Cut(v, "=")
+	if !ok || name == "" || addr == "" {
+		return fmt.Errorf("want NAME=HOST:PORT, got %q", v)
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("cluster %s: %w", name, err)
+	}
+	c[name] = addr
+	return nil
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	c := config{clusters: clusterFlag{}}
+	fs := flag.NewFlagSet("jwt-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.wasm, "wasm", "build/jwt-authn.wasm", "proxy-wasm module to run")
+	fs.StringVar(&c.configPath, "config", "", "plugin configuration file (JSON), given to proxy_on_configure")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to serve HTTP on")
+	fs.IntVar(&c.workers, "workers", 2, "number of VMs, like Envoy worker threads")
+	fs.StringVar(&c.upstream, "upstream", "", "where allowed requests go (default: built-in echo)")
+	fs.Var(c.clusters, "cluster", "NAME=HOST:PORT: where proxy_http_call to cluster NAME goes (repeatable)")
+	fs.StringVar(&c.now, "now", "", "start the host clock at this time (RFC 3339 or Unix seconds); it then advances in real time")
+	fs.StringVar(&c.profile, "profile", string(host.DefaultProfile), "Envoy to imitate: "+profileList())
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.workers < 1 {
+		return c, fmt.Errorf("-workers must be at least 1, got %d", c.workers)
+	}
+	return c, nil
+}
+
+func profileList() string {
+	var names []string
+	for _, p := range host.Profiles() {
+		names = append(names, string(p))
+	}
+	return strings.Join(names, ", ")
+}
+
+// parseNow accepts RFC 3339 or Unix seconds.
+func parseNow(s string) (time.Time, error) {
+	if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(secs, 0), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("-now %q: want RFC 3339 or Unix seconds", s)
+	}
+	return t, nil
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	profile, err := host.ParseProfile(c.profile)
+	if err != nil {
+		return err
+	}
+	bin, err := os.ReadFile(c.wasm)
+	if err != nil {
+		return fmt.Errorf("read module: %w (build it with `make build-wasm`)", err)
+	}
+	var pluginConfig []byte
+	if c.configPath != "" {
+		if pluginConfig, err = os.ReadFile(c.configPath); err != nil {
+			return fmt.Errorf("read plugin configuration: %w", err)
+		}
+	}
+	clock := host.SystemClock{}
+	if c.now != "" {
+		t, err := parseNow(c.now)
+		if err != nil {
+			return err
+		}
+		clock.Offset = time.Until(t)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	mod, err := host.Compile(ctx, bin)
+	if err != nil {
+		return err
+	}
+	defer mod.Close(context.Background())
+
+	fetcher := &clusterFetcher{clusters: c.clusters, client: &http.Client{}}
+	var names []string
+	for name := range c.clusters {
+		names = append(names, name)
+	}
+	h, err := host.Start(ctx, mod, host.Options{
+		Profile:      profile,
+		VMs:          c.workers,
+		PluginConfig: pluginConfig,
+		Clock:        clock,
+		Clusters:     names,
+		OnCallout:    func(co host.Callout) { go fetcher.fetch(ctx, co) },
+		LogWriter:    stderr,
+		LogLevel:     host.LogTrace,
+	})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	fetcher.host = h
+
+	up, err := newUpstream(c.upstream)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: &proxy{host: h, upstream: up, listen: ln.Addr().String()}, ReadHeaderTimeout: 10 * time.Second}
+	go runTimers(ctx, h)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "listening on %s\n", ln.Addr())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// runTimers fires ticks and callout timeouts on real time.
+func runTimers(ctx context.Context, h *host.Host) {
+	const maxWait = 50 * time.Millisecond // the module may set a tick period at any time
+	t := time.NewTimer(maxWait)
+	defer t.Stop()
+	for {
+		wait := maxWait
+		if next, ok := h.NextDeadline(); ok {
+			wait = min(max(next.Sub(h.Now()), 0), maxWait)
+		}
+		t.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			h.Poll()
+		}
+	}
+}

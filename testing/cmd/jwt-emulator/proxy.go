@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
+)
+
+const (
+	// maxRequestBody bounds what the emulator buffers from a client.
+	maxRequestBody = 8 << 20
+	// pauseLimit is how long a request may stay paused by the filter, like Envoy's stream idle
+	// timeout but shorter, for an interactive tool.
+	pauseLimit = 60 * time.Second
+)
+
+// proxy is the HTTP front: a stream per request through the host, then the upstream.
+type proxy struct {
+	host     *host.Host
+	upstream upstream
+	listen   string
+}
+
+// upstream answers requests the filter let through.
+type upstream func(ctx context.Context, headers [][2]string, body []byte) (int, http.Header, []byte, error)
+
+func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+	if err != nil {
+		http.Error(w, "emulator: read request body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	s := p.host.NewStream(host.StreamOptions{SourceAddress: r.RemoteAddr, DestinationAddress: p.listen, Protocol: r.Proto})
+	defer s.Done()
+
+	ctx, cancel := context.WithTimeout(r.Context(), pauseLimit)
+	defer cancel()
+	s.SendRequestHeaders(requestPairs(r), len(body) == 0)
+	if !p.settle(ctx, w, s, s.Wait) {
+		return
+	}
+	if len(body) > 0 {
+		s.SendRequestBody(body, true)
+		if !p.settle(ctx, w, s, s.Wait) {
+			return
+		}
+	}
+
+	status, header, respBody, err := p.upstream(ctx, s.RequestHeaders(), s.RequestBody())
+	if err != nil {
+		// Envoy's answer when the upstream cannot be reached.
+		status, header, respBody = http.StatusServiceUnavailable, http.Header{"Content-Type": {"text/plain"}},
+			[]byte("upstream connect error or disconnect/reset before headers. reset reason: "+err.Error())
+	}
+	s.SendResponseHeaders(responsePairs(status, header), len(respBody) == 0)
+	if !p.settle(ctx, w, s, s.WaitResponse) {
+		return
+	}
+	if len(respBody) > 0 {
+		s.SendResponseBody(respBody, true)
+		if !p.settle(ctx, w, s, s.WaitResponse) {
+			return
+		}
+	}
+	writeResponse(w, s.ResponseHeaders(), s.ResponseBody())
+}
+
+// settle waits until the filter releases the stream, then answers the client itself when the
+// filter replied locally or reset the stream. It reports whether processing goes on.
+func (p *proxy) settle(ctx context.Context, w http.ResponseWriter, s *host.Stream, wait func(context.Context) error) bool {
+	if err := wait(ctx); err != nil {
+		http.Error(w, "emulator: the filter kept the request paused: "+err.Error(), http.StatusGatewayTimeout)
+		return false
+	}
+	if s.Reset() {
+		panic(http.ErrAbortHandler) // the client sees the connection reset, as with Envoy
+	}
+	if s.LocalResponse() != nil {
+		writeResponse(w, s.ResponseHeaders(), s.ResponseBody())
+		return false
+	}
+	return true
+}
+
+// requestPairs is the request as Envoy's HTTP connection manager hands it to filters:
+// pseudo-headers first, names in lower case, x-request-id and x-forwarded-proto added.
+func requestPairs(r *http.Request) [][2]string {
+	h := [][2]string{{":authority", r.Host}, {":path", r.URL.RequestURI()}, {":method", r.Method}, {":scheme", "http"}}
+	names := make([]string, 0, len(r.Header))
+	for name := range r.Header {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range r.Header[name] {
+			h = append(h, [2]string{strings.ToLower(name), v})
+		}
+	}
+	if r.Header.Get("x-request-id") == "" {
+		var id [16]byte
+		_, _ = rand.Read(id[:])
+		h = append(h, [2]string{"x-request-id", hex.EncodeToString(id[:])})
+	}
+	return append(h, [2]string{"x-forwarded-proto", "http"})
+}
+
+// writeResponse writes headers as the filter left them; :status sets the code.
+func writeResponse(w http.ResponseWriter, headers [][2]string, body []byte) {
+	status := http.StatusOK
+	for _, kv := range headers {
+		if kv[0] == ":status" {
+			if n, err := strconv.Atoi(kv[1]); err == nil && n >= 100 && n <= 999 {
+				status = n
+			}
+			continue
+		}
+		if strings.HasPrefix(kv[0], ":") || strings.EqualFold(kv[0], "content-length") {
+			continue // net/http writes the length of the body actually sent
+		}
+		w.Header().Add(kv[0], kv[1])
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func newUpstream(raw string) (upstream, error) {
+	if raw == "" {
+		return echo, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("-upstream %q: want an http(s) URL", raw)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return func(ctx context.Context, headers [][2]string, body []byte) (int, http.Header, []byte, error) {
+		return forward(ctx, client, u, headers, body)
+	}, nil
+}
+
+// forward sends the request, with the headers the filter left, to the upstream URL.
+func forward(ctx context.Context, client *http.Client, base *url.URL, headers [][2]string, body []byte) (int, http.Header, []byte, error) {
+	method, path, authority := "GET", "/", base.Host
+	out := http.Header{}
+	for _, kv := range headers {
+		switch kv[0] {
+		case ":method":
+			method = kv[1]
+		case ":path":
+			path = kv[1]
+		case ":authority":
+			authority = kv[1]
+		default:
+			if !strings.HasPrefix(kv[0], ":") {
+				out.Add(kv[0], kv[1])
+			}
+		}
+	}
+	target := strings.TrimSuffix(base.String(), "/") + path
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header = out
+	req.Host = authority
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxRequestBody))
+	return resp.StatusCode, resp.Header, b, err
+}
+
+// echo is the default upstream: 200 with the request it received, as JSON.
+func echo(_ context.Context, headers [][2]string, _ []byte) (int, http.Header, []byte, error) {
+	type echoed struct {
+		Method  string              `json:"method"`
+		Path    string              `json:"path"`
+		Headers map[string][]string `json:"headers"`
+	}
+	e := echoed{Headers: map[string][]string{}}
+	for _, kv := range headers {
+		switch kv[0] {
+		case ":method":
+			e.Method = kv[1]
+		case ":path":
+			e.Path = kv[1]
+		}
+		if !strings.HasPrefix(kv[0], ":") {
+			e.Headers[kv[0]] = append(e.Headers[kv[0]], kv[1])
+		}
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return http.StatusOK, http.Header{"Content-Type": {"application/json"}}, b, nil
+}

@@ -1,0 +1,84 @@
+package host_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
+)
+
+// BenchmarkCompile is compiling the shipped module without the compilation cache.
+func BenchmarkCompile(b *testing.B) {
+	bin, err := os.ReadFile(helloPath())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Setenv(host.CacheDirEnv, "off")
+	b.SetBytes(int64(len(bin)))
+	for b.Loop() {
+		m, err := host.Compile(context.Background(), bin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = m.Close(context.Background())
+	}
+}
+
+// BenchmarkVMStart is Envoy's per-worker start for the shipped module: instantiate,
+// _initialize, proxy_on_context_create, proxy_on_vm_start, proxy_on_configure; then close.
+func BenchmarkVMStart(b *testing.B) {
+	mod := helloModule(b)
+	for b.Loop() {
+		h, err := host.Start(context.Background(), mod, host.Options{VMs: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.Close()
+	}
+}
+
+// request is one request through a stream: request headers, response headers, done.
+func request(h *host.Host, req, resp [][2]string) {
+	s := h.NewStream(host.StreamOptions{})
+	s.SendRequestHeaders(req, true)
+	s.SendResponseHeaders(resp, true)
+	s.Done()
+}
+
+// BenchmarkRequest is one request through the shipped module (request headers, response
+// headers, done), host and module together.
+func BenchmarkRequest(b *testing.B) {
+	h := start(b, helloModule(b), host.Options{VMs: 1})
+	req, resp := get("/bench"), [][2]string{{":status", "200"}, {"content-length", "0"}}
+	for b.Loop() {
+		request(h, req, resp)
+	}
+	if err := h.Err(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkRequestHostOnly is the same request through a module whose callbacks return at once:
+// what the host itself costs per request.
+func BenchmarkRequestHostOnly(b *testing.B) {
+	m := proxyModule(nil).withAllocator()
+	for _, cb := range []string{"proxy_on_request_headers", "proxy_on_response_headers"} {
+		m.export(cb, m.function([]byte{wI32, wI32, wI32}, []byte{wI32}, i32const(0)...))
+	}
+	m.export("proxy_on_context_create", m.function([]byte{wI32, wI32}, nil))
+	m.export("proxy_on_done", m.function([]byte{wI32}, []byte{wI32}, i32const(1)...))
+	for _, cb := range []string{"proxy_on_log", "proxy_on_delete"} {
+		m.export(cb, m.function([]byte{wI32}, nil))
+	}
+	mod, err := host.Compile(context.Background(), m.bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer mod.Close(context.Background())
+	h := start(b, mod, host.Options{VMs: 1})
+	req, resp := get("/bench"), [][2]string{{":status", "200"}, {"content-length", "0"}}
+	for b.Loop() {
+		request(h, req, resp)
+	}
+}

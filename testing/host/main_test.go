@@ -1,0 +1,119 @@
+package host_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
+)
+
+// The modules the tests run, compiled once for the whole test binary in TestMain. They are
+// never modified after that.
+var modules struct {
+	hello, probe       *host.Module
+	helloErr, probeErr error
+}
+
+func TestMain(m *testing.M) {
+	ctx := context.Background()
+	modules.hello, modules.helloErr = compileFile(ctx, helloPath())
+	dir, err := os.MkdirTemp("", "host-probe-")
+	if err == nil {
+		var bin string
+		bin, err = buildProbe(dir)
+		if err == nil {
+			modules.probe, err = compileFile(ctx, bin)
+		}
+	}
+	modules.probeErr = err
+	code := m.Run()
+	if dir != "" {
+		_ = os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// helloPath is $JWT_WASM, else build/jwt-authn.wasm at the module root (two levels up).
+func helloPath() string {
+	if p := os.Getenv("JWT_WASM"); p != "" {
+		return p
+	}
+	return filepath.Join("..", "..", "build", "jwt-authn.wasm")
+}
+
+func compileFile(ctx context.Context, path string) (*host.Module, error) {
+	bin, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w (run `make build-wasm`, or set JWT_WASM)", err)
+	}
+	return host.Compile(ctx, bin)
+}
+
+// buildProbe compiles testdata/probe with the standard Go toolchain, as the real module is.
+func buildProbe(dir string) (string, error) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	out := filepath.Join(dir, "probe.wasm")
+	cmd := exec.Command(gobin, "build", "-buildmode=c-shared", "-o", out, "./testdata/probe")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", errors.New("build testdata/probe: " + err.Error() + "\n" + string(b))
+	}
+	return out, nil
+}
+
+func helloModule(t testing.TB) *host.Module {
+	t.Helper()
+	if modules.helloErr != nil {
+		t.Fatalf("hello module %s: %v", helloPath(), modules.helloErr)
+	}
+	return modules.hello
+}
+
+func probeModule(t testing.TB) *host.Module {
+	t.Helper()
+	if modules.probeErr != nil {
+		t.Fatalf("probe module: %v", modules.probeErr)
+	}
+	return modules.probe
+}
+
+// start starts a host and closes it when the test ends.
+func start(t testing.TB, m *host.Module, opts host.Options) *host.Host {
+	t.Helper()
+	h, err := host.Start(context.Background(), m, opts)
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+// probe starts the probe module with the given scenario words.
+func probe(t testing.TB, config string, opts host.Options) *host.Host {
+	t.Helper()
+	opts.PluginConfig = []byte(config)
+	return start(t, probeModule(t), opts)
+}
+
+func get(path string) [][2]string {
+	return [][2]string{{":method", "GET"}, {":path", path}, {":authority", "example.com"}, {":scheme", "https"}}
+}
+
+// contains reports whether lines holds want.
+func contains(lines []string, want string) bool {
+	for _, l := range lines {
+		if l == want {
+			return true
+		}
+	}
+	return false
+}
