@@ -1,4 +1,13 @@
-// Package plugin is the JWT authentication filter.
+// Package plugin is Envoy's jwt_authn HTTP filter as a proxy-wasm plugin, configured with
+// Envoy's own JwtAuthentication (proto3 JSON).
+//
+// Layout, one concept per file as in Envoy's source/extensions/filters/http/jwt_authn:
+// plugin.go (VM and plugin contexts), config.go and protojson.go (JSON to raw config),
+// compile.go (raw config to the immutable runtime), extractor.go (token locations),
+// matcher.go (rules), requirement.go (requirement trees), authenticator.go (one token's
+// checks), keys.go (key sources), jwt_cache.go, claim_headers.go, metadata.go, response.go
+// (the status table), metrics.go, filter.go (the request path), request.go (the request as
+// read from the host).
 package plugin
 
 import (
@@ -18,7 +27,7 @@ func WithClock(now func() time.Time) Option { return func(vm *vmContext) { vm.no
 
 // NewVMContext returns the root of the filter, handed to proxywasm.SetVMContext.
 func NewVMContext(opts ...Option) types.VMContext {
-	vm := &vmContext{now: time.Now}
+	vm := &vmContext{now: time.Now, env: defaultCompileEnv()}
 	for _, o := range opts {
 		o(vm)
 	}
@@ -28,17 +37,53 @@ func NewVMContext(opts ...Option) types.VMContext {
 type vmContext struct {
 	types.DefaultVMContext
 	now func() time.Time
+	env compileEnv
 }
 
-func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{} }
+func (vm *vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{vm: vm} }
 
-type pluginContext struct{ types.DefaultPluginContext }
+// pluginContext holds the compiled configuration. A new configuration replaces it only once
+// it has compiled completely: a bad one leaves nothing half applied.
+type pluginContext struct {
+	types.DefaultPluginContext
+	vm *vmContext
+	rt *runtime
+	m  *metrics
+}
 
-func (*pluginContext) NewHttpContext(uint32) types.HttpContext { return &httpContext{} }
+// OnPluginStart reads the configuration, parses it, compiles it and swaps it in. Every
+// problem is logged at critical level with its JSON path, and the start fails.
+func (pc *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
+	var data []byte
+	if size > 0 {
+		var err error
+		if data, err = proxywasm.GetPluginConfiguration(); err != nil {
+			proxywasm.LogCritical("jwt_authn: reading the plugin configuration failed: " + err.Error())
+			return types.OnPluginStartStatusFailed
+		}
+	}
+	rt, probs := load(data, pc.vm.env)
+	if len(probs) > 0 {
+		for _, p := range probs {
+			proxywasm.LogCritical("jwt_authn: invalid configuration: " + p)
+		}
+		return types.OnPluginStartStatusFailed
+	}
+	m, err := defineMetrics(rt.statPrefix)
+	if err != nil {
+		proxywasm.LogCritical("jwt_authn: " + err.Error())
+		return types.OnPluginStartStatusFailed
+	}
+	for _, w := range rt.warnings {
+		proxywasm.LogWarn("jwt_authn: " + w)
+	}
+	if len(data) == 0 {
+		proxywasm.LogWarn("jwt_authn: empty configuration: no providers and no rules, every request passes")
+	}
+	pc.rt, pc.m = rt, m
+	return types.OnPluginStartStatusOK
+}
 
-type httpContext struct{ types.DefaultHttpContext }
-
-func (*httpContext) OnHttpResponseHeaders(int, bool) types.Action {
-	_ = proxywasm.AddHttpResponseHeader("x-hello", "jwt-authn")
-	return types.ActionContinue
+func (pc *pluginContext) NewHttpContext(uint32) types.HttpContext {
+	return &httpContext{rt: pc.rt, m: pc.m, now: pc.vm.now}
 }

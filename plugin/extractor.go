@@ -1,0 +1,207 @@
+package plugin
+
+import (
+	"sort"
+	"strings"
+)
+
+// This file is Envoy's extractor.cc: where tokens are looked for, in which order, and which
+// issuers may use each place.
+//
+// Defaults, when a provider names no location: the Authorization header with the prefix
+// "Bearer ", then the access_token query parameter. Header values are taken whole when the
+// prefix is empty; otherwise the prefix is searched for anywhere in the value (case
+// sensitively) and the token runs from the first base64url character or dot after it to the
+// end of the value; if there is none the whole value is the token (Envoy keeps that for
+// compatibility; the token then fails to parse). Each line of a repeated header is a token of
+// its own. Query parameters are percent-decoded, the first value wins. Cookies: the first
+// cookie of that name.
+//
+// Order, which decides which error is reported when several tokens fail: header locations
+// sorted by name+prefix, then query parameters by name, then cookies by name (Envoy keeps
+// them in ordered maps); the authenticator then works from the last one backwards.
+
+type locationKind uint8
+
+const (
+	locHeader locationKind = iota
+	locParam
+	locCookie
+)
+
+const (
+	defaultHeader = "authorization"
+	defaultPrefix = "Bearer "
+	defaultParam  = "access_token"
+)
+
+// issuerSet is Envoy's JwtIssuerChecker: the issuers allowed at one location. An empty
+// issuer (a provider without one) allows every issuer.
+type issuerSet struct {
+	all  bool
+	list []string
+}
+
+func (s *issuerSet) add(iss string) {
+	if iss == "" {
+		s.all = true
+		return
+	}
+	for _, x := range s.list {
+		if x == iss {
+			return
+		}
+	}
+	s.list = append(s.list, iss)
+}
+
+func (s *issuerSet) allows(iss string) bool {
+	if s.all {
+		return true
+	}
+	for _, x := range s.list {
+		if x == iss {
+			return true
+		}
+	}
+	return false
+}
+
+// location is one place a token may be.
+type location struct {
+	kind    locationKind
+	name    string // header name (lower case), query parameter name or cookie name
+	prefix  string // value_prefix, headers only
+	issuers issuerSet
+}
+
+// extracted is one token found in a request.
+type extracted struct {
+	token string
+	loc   *location
+}
+
+// extractor finds the tokens of one provider (ProviderVerifier) or of all providers
+// (allow_missing, allow_missing_or_failed).
+type extractor struct {
+	locs []*location
+	// key names the location list without its issuers; providers with equal keys see the
+	// same tokens, which the requires_any issuer index relies on.
+	key string
+}
+
+// locationSource is what a provider contributes to an extractor.
+type locationSource struct {
+	issuer  string
+	headers []rawHeaderLocation
+	params  []string
+	cookies []string
+}
+
+func newExtractor(sources ...locationSource) *extractor {
+	byKey := map[string]*location{}
+	var headers, params, cookies []*location
+	get := func(kind locationKind, name, prefix string) *location {
+		k := string(rune('0'+kind)) + name + "\x00" + prefix
+		if l := byKey[k]; l != nil {
+			return l
+		}
+		l := &location{kind: kind, name: name, prefix: prefix}
+		byKey[k] = l
+		switch kind {
+		case locHeader:
+			headers = append(headers, l)
+		case locParam:
+			params = append(params, l)
+		default:
+			cookies = append(cookies, l)
+		}
+		return l
+	}
+	for _, s := range sources {
+		for _, h := range s.headers {
+			get(locHeader, strings.ToLower(h.name), h.prefix).issuers.add(s.issuer)
+		}
+		for _, p := range s.params {
+			get(locParam, p, "").issuers.add(s.issuer)
+		}
+		for _, c := range s.cookies {
+			get(locCookie, c, "").issuers.add(s.issuer)
+		}
+		if len(s.headers) == 0 && len(s.params) == 0 && len(s.cookies) == 0 {
+			get(locHeader, defaultHeader, defaultPrefix).issuers.add(s.issuer)
+			get(locParam, defaultParam, "").issuers.add(s.issuer)
+		}
+	}
+	// Envoy's header map key is name+prefix concatenated.
+	sort.Slice(headers, func(i, j int) bool { return headers[i].name+headers[i].prefix < headers[j].name+headers[j].prefix })
+	sort.Slice(params, func(i, j int) bool { return params[i].name < params[j].name })
+	sort.Slice(cookies, func(i, j int) bool { return cookies[i].name < cookies[j].name })
+	e := &extractor{}
+	var key strings.Builder
+	for _, group := range [][]*location{headers, params, cookies} {
+		for _, l := range group {
+			e.locs = append(e.locs, l)
+			key.WriteByte('0' + byte(l.kind))
+			key.WriteString(l.name)
+			key.WriteByte(0)
+			key.WriteString(l.prefix)
+			key.WriteByte(0)
+		}
+	}
+	e.key = key.String()
+	return e
+}
+
+// extract appends the tokens found in r to out, in Envoy's order. Every line of a header is
+// a separate place: a request with two Authorization lines carries two tokens, and both
+// must verify.
+func (e *extractor) extract(r *request, out []extracted) []extracted {
+	for _, l := range e.locs {
+		switch l.kind {
+		case locHeader:
+			for i := range r.headers {
+				if r.headers[i][0] != l.name {
+					continue
+				}
+				v := r.headers[i][1]
+				if l.prefix != "" {
+					pos := strings.Index(v, l.prefix)
+					if pos < 0 {
+						continue // the prefix is not in the value: not a token for this location
+					}
+					v = extractJWT(v, pos+len(l.prefix))
+				}
+				out = append(out, extracted{token: v, loc: l})
+			}
+		case locParam:
+			if v, ok := r.decodedParam(l.name); ok {
+				out = append(out, extracted{token: v, loc: l})
+			}
+		case locCookie:
+			if v, ok := r.cookie(l.name); ok {
+				out = append(out, extracted{token: v, loc: l})
+			}
+		}
+	}
+	return out
+}
+
+// extractJWT is Envoy's ExtractorImpl::extractJWT since Envoy 1.28 (PR #28678): the value from
+// the first base64url character or dot at or after offset after, to the end, so that
+// anything following the token makes it invalid instead of being cut off; the whole value
+// when there is no such character.
+func extractJWT(v string, after int) string {
+	start := after
+	for start < len(v) && !isJWTChar(v[start]) {
+		start++
+	}
+	if start >= len(v) {
+		return v
+	}
+	return v[start:]
+}
+
+func isJWTChar(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+}

@@ -1,0 +1,299 @@
+package plugin
+
+import (
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// httpContext is one request through the filter (Envoy's filter.cc), top-down:
+//
+//  1. read the request headers once;
+//  2. remove client copies of every header the filter may set (always, whatever the route:
+//     no forged claim reaches the upstream, even when the token is missing and allowed);
+//  3. bypass_cors_preflight: an OPTIONS request with Origin and Access-Control-Request-Method
+//     passes;
+//  4. the first matching rule decides; no rule, or a rule without requirement, passes;
+//  5. verify the requirement (and, with x_require_valid_tokens, every token present);
+//  6. pass: apply the verified tokens' headers and metadata; fail: reply 401/403 as Envoy,
+//     or under x_report_only pass with the verdict in a header.
+//
+// Every step is synchronous: with local keys nothing needs to wait. The state machine keeps
+// Envoy's states so that a remote JWKS fetch (which will pause in stateCalling until keys
+// arrive) slots in without changing the rest.
+type httpContext struct {
+	types.DefaultHttpContext
+	rt    *runtime
+	m     *metrics
+	now   func() time.Time
+	state filterState
+}
+
+type filterState uint8
+
+const (
+	stateInit      filterState = iota
+	stateCalling               // verification in progress (waiting for keys, later)
+	stateResponded             // a local reply was sent
+	stateComplete              // the request continues upstream
+)
+
+func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
+	var counts [numCounters]uint32
+	defer func() {
+		// A panic (a refused host call inside the SDK) must not let the request through
+		// unverified nor kill the VM: answer 500.
+		if r := recover(); r != nil {
+			proxywasm.LogCritical("jwt_authn: internal error while handling a request")
+			action = f.fail(statusInternal, nil, &counts)
+		}
+		if f.m != nil {
+			f.m.add(&counts)
+		}
+	}()
+	if f.rt == nil {
+		// The plugin has no valid configuration: refuse rather than pass unverified.
+		return f.fail(statusInternal, nil, &counts)
+	}
+	f.state = stateCalling
+	hs, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		return f.fail(statusInternal, nil, &counts)
+	}
+	req := newRequest(hs)
+	if err := f.sanitize(req); err != nil {
+		return f.fail(statusInternal, req, &counts)
+	}
+
+	if f.rt.bypassCorsPreflight && isCorsPreflight(req) {
+		counts[counterCorsPreflightBypassed]++
+		return f.pass(&counts)
+	}
+	ru := f.rt.findRule(req)
+	if ru == nil || ru.req == nil {
+		return f.pass(&counts)
+	}
+
+	out := &outputs{}
+	vc := newVerifyContext(f.rt, req, f.now(), out)
+	st := ru.req.verify(vc)
+	if st == statusOK && f.rt.validTokens != nil {
+		check := newVerifyContext(f.rt, req, vc.now, nil)
+		check.parsed = vc.parsed
+		st = f.rt.validTokens.verify(check)
+		addCounts(&vc.counts, &check.counts)
+	}
+	addCounts(&counts, &vc.counts)
+
+	if err := setMetadata(out.meta); err != nil {
+		return f.fail(statusInternal, req, &counts)
+	}
+	if st != statusOK && f.rt.reportOnlyHeader == "" {
+		return f.fail(st, req, &counts)
+	}
+	if f.rt.reportOnlyHeader != "" {
+		out.ops = append(out.ops, headerOp{kind: opSet, name: f.rt.reportOnlyHeader, value: st.String()})
+		if st != statusOK {
+			counts[counterReportOnlyDenied]++
+		}
+	}
+	if err := applyHeaderOps(req, out.ops); err != nil {
+		return f.fail(statusInternal, req, &counts)
+	}
+	return f.pass(&counts)
+}
+
+// OnHttpRequestBody and OnHttpRequestTrailers hold the request while verification is in
+// progress, as Envoy's decodeData/decodeTrailers do (never the case until remote keys can
+// be awaited).
+func (f *httpContext) OnHttpRequestBody(int, bool) types.Action {
+	if f.state == stateCalling {
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
+
+func (f *httpContext) OnHttpRequestTrailers(int) types.Action {
+	if f.state == stateCalling {
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
+
+func (f *httpContext) pass(counts *[numCounters]uint32) types.Action {
+	counts[counterAllowed]++
+	f.state = stateComplete
+	return types.ActionContinue
+}
+
+func (f *httpContext) fail(st status, req *request, counts *[numCounters]uint32) types.Action {
+	if f.state == stateResponded {
+		return types.ActionPause
+	}
+	counts[counterDenied]++
+	f.state = stateResponded
+	if req == nil {
+		req = newRequest(nil)
+	}
+	rt := f.rt
+	if rt == nil {
+		rt = &runtime{}
+	}
+	d := buildDeny(rt, st, req)
+	if err := sendLocalReply(d.code, d.headers, d.body, d.details); err != nil {
+		proxywasm.LogCritical("jwt_authn: sending the local reply failed: " + err.Error())
+	}
+	return types.ActionPause
+}
+
+// sanitize removes every client-sent line of the headers the filter may set: one pass over
+// the request's headers, and a host call only for those actually present.
+func (f *httpContext) sanitize(req *request) error {
+	if len(f.rt.sanitizeSet) == 0 {
+		return nil
+	}
+	var found []string
+	for _, h := range req.headers {
+		if f.rt.sanitizeSet[h[0]] && !contains(found, h[0]) {
+			found = append(found, h[0])
+		}
+	}
+	for _, name := range found {
+		if err := removeAll(req, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeAll removes every line of name. Envoy's proxy_remove_header_map_value removes all
+// lines at once; the SDK's emulator removes one per call, so one call per line is made
+// (later calls are no-ops on Envoy).
+func removeAll(req *request, name string) error {
+	n := req.count(name)
+	for i := 0; i < n; i++ {
+		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
+			return err
+		}
+	}
+	if n > 0 {
+		req.drop(name)
+	}
+	return nil
+}
+
+func isCorsPreflight(req *request) bool {
+	if req.method() != "OPTIONS" {
+		return false
+	}
+	origin, _ := req.header("origin")
+	acrm, _ := req.header("access-control-request-method")
+	return origin != "" && acrm != ""
+}
+
+// applyHeaderOps applies the header changes of a request's verification. The ops of each
+// header are folded first (an add appends, a set replaces, a remove clears), so that each
+// header costs at most one removal per existing line plus one call per final value.
+func applyHeaderOps(req *request, ops []headerOp) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	type headerState struct {
+		name  string
+		keep  bool // the request's current lines stay
+		added []string
+	}
+	var states []*headerState
+	path, pathChanged := req.path(), false
+	find := func(name string) *headerState {
+		for _, s := range states {
+			if s.name == name {
+				return s
+			}
+		}
+		s := &headerState{name: name, keep: true}
+		states = append(states, s)
+		return s
+	}
+	for _, op := range ops {
+		if op.kind == opRemoveParam {
+			if p, ok := removeQueryParam(path, op.name); ok {
+				path, pathChanged = p, true
+			}
+			continue
+		}
+		s := find(op.name)
+		switch op.kind {
+		case opAdd:
+			s.added = append(s.added, op.value)
+		case opSet:
+			s.keep, s.added = false, append(s.added[:0], op.value)
+		case opRemove:
+			s.keep, s.added = false, s.added[:0]
+		}
+	}
+	if pathChanged {
+		if err := proxywasm.ReplaceHttpRequestHeader(":path", path); err != nil {
+			return err
+		}
+	}
+	for _, s := range states {
+		if !s.keep {
+			if err := removeAll(req, s.name); err != nil {
+				return err
+			}
+		}
+		for _, v := range s.added {
+			if err := proxywasm.AddHttpRequestHeader(s.name, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setMetadata writes payload/header/failed-status metadata as properties (metadata.go).
+func setMetadata(meta []metaEntry) error {
+	for _, m := range meta {
+		if err := proxywasm.SetProperty([]string{metadataPropertyPrefix + m.key}, m.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addCounts(dst, src *[numCounters]uint32) {
+	for i := range src {
+		dst[i] += src[i]
+	}
+}
+
+// removeQueryParam removes every occurrence of the query parameter name (compared
+// percent-decoded, as it was extracted) from path. The other parameters keep their order and
+// encoding; Envoy rebuilds the query string sorted and decoded, which can change what the
+// upstream sees, so this filter does not copy that.
+func removeQueryParam(path, name string) (string, bool) {
+	q := strings.IndexByte(path, '?')
+	if q < 0 {
+		return path, false
+	}
+	var kept []string
+	removed := false
+	for _, part := range strings.Split(path[q+1:], "&") {
+		n, _, _ := strings.Cut(part, "=")
+		if percentDecode(n) == name {
+			removed = true
+			continue
+		}
+		kept = append(kept, part)
+	}
+	if !removed {
+		return path, false
+	}
+	if len(kept) == 0 {
+		return path[:q], true
+	}
+	return path[:q+1] + strings.Join(kept, "&"), true
+}

@@ -1,0 +1,89 @@
+package plugin
+
+import (
+	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
+)
+
+// provider is a compiled JwtProvider, immutable once built (Envoy's JwksData): what a token
+// of this provider must satisfy, where its keys come from and what a verified token adds to
+// the request.
+type provider struct {
+	name      string
+	index     int // position in runtime.providers and runtime.caches
+	issuer    string
+	audiences []string
+	subjects  *stringMatcher
+	skew      time.Duration
+
+	// Lifetime (Envoy isLifetimeAllowed): require_expiration demands an exp; max_lifetime
+	// (which takes precedence) also bounds exp - now, strictly.
+	limitLifetime bool
+	maxLifetime   time.Duration
+	anyLifetime   bool // require_expiration without max_lifetime
+
+	keys keySource
+	ext  *extractor // this provider's token locations (ProviderVerifier)
+
+	forward              bool
+	payloadHeader        string
+	padPayloadHeader     bool
+	claimHeaders         []*claimHeader
+	sanitize             []string // the headers this provider sets (Envoy's headers_to_sanitize_)
+	payloadInMetadata    string
+	headerInMetadata     string
+	failedStatusMetadata string
+	spaceDelimited       []string
+
+	cacheEnabled  bool
+	cacheSize     uint32
+	cacheMaxBytes uint32
+}
+
+// defaultClockSkew is Envoy's when clock_skew_seconds is 0 or unset.
+const defaultClockSkew = 60 * time.Second
+
+func (p *provider) lifetimeAllowed(tok *verifier.Token, nowSec int64) bool {
+	if !p.limitLifetime {
+		return true
+	}
+	if tok.ExpiresAt == 0 {
+		return false
+	}
+	if p.anyLifetime {
+		return true
+	}
+	remaining := tok.ExpiresAt - nowSec
+	if remaining > int64(1<<63-1)/int64(time.Second) {
+		return false
+	}
+	return time.Duration(remaining)*time.Second < p.maxLifetime
+}
+
+// entryFor renders what a verified token adds to the request, in Envoy's handleGoodJwt
+// order: forward_payload_header, claim headers, then metadata (the header, then the payload).
+func (p *provider) entryFor(raw string, tok *verifier.Token) *cacheEntry {
+	e := &cacheEntry{token: raw, tok: tok}
+	if p.payloadHeader != "" {
+		e.ops = append(e.ops, headerOp{kind: opAdd, name: p.payloadHeader, value: payloadHeaderValue(raw, p.padPayloadHeader)})
+	}
+	for _, c := range p.claimHeaders {
+		v, ok := c.value(tok.Claims)
+		if !ok {
+			continue
+		}
+		k := opAdd
+		if c.replace {
+			k = opSet
+		}
+		e.ops = append(e.ops, headerOp{kind: k, name: c.header, value: v})
+	}
+	if p.headerInMetadata != "" {
+		e.meta = append(e.meta, metaEntry{key: p.headerInMetadata, value: []byte(compactJSON(tok.Header.Raw))})
+	}
+	if p.payloadInMetadata != "" {
+		e.meta = append(e.meta, metaEntry{key: p.payloadInMetadata, value: payloadMetadata(tok.Claims, p.spaceDelimited)})
+	}
+	return e
+}

@@ -1,0 +1,208 @@
+package plugin
+
+import "strings"
+
+// request is the request as the filter sees it: one snapshot of the request headers, read
+// with a single host call, and the query string and cookies parsed from it on first use.
+// Every lookup after that is local, which keeps the number of host calls per request (each
+// one costly in Wasm) independent of the number of rules, providers and locations.
+type request struct {
+	headers [][2]string // names in lower case, as Envoy presents them; repeated names repeat
+
+	rawQuery     []queryParam // undecoded, for route matching (Envoy parseQueryString)
+	decodedQuery []queryParam // percent-decoded, for token extraction (parseAndDecodeQueryString)
+	queryParsed  bool
+	cookies      []queryParam
+	cookiesDone  bool
+}
+
+type queryParam struct{ name, value string }
+
+func newRequest(headers [][2]string) *request { return &request{headers: headers} }
+
+// header returns the value of name (lower case) and whether it is present. Several lines of
+// one header are joined with "," as Envoy's HeaderUtility::getAllOfHeaderAsString does.
+func (r *request) header(name string) (string, bool) {
+	first := -1
+	for i := range r.headers {
+		if r.headers[i][0] != name {
+			continue
+		}
+		if first >= 0 {
+			return r.joined(name, first), true
+		}
+		first = i
+	}
+	if first < 0 {
+		return "", false
+	}
+	return r.headers[first][1], true
+}
+
+func (r *request) joined(name string, first int) string {
+	var b strings.Builder
+	b.WriteString(r.headers[first][1])
+	for _, h := range r.headers[first+1:] {
+		if h[0] == name {
+			b.WriteByte(',')
+			b.WriteString(h[1])
+		}
+	}
+	return b.String()
+}
+
+// count is how many lines of name the request has.
+func (r *request) count(name string) int {
+	n := 0
+	for i := range r.headers {
+		if r.headers[i][0] == name {
+			n++
+		}
+	}
+	return n
+}
+
+// drop removes every line of name from the snapshot (after the host removed them).
+func (r *request) drop(name string) {
+	out := r.headers[:0]
+	for _, h := range r.headers {
+		if h[0] != name {
+			out = append(out, h)
+		}
+	}
+	r.headers = out
+}
+
+func (r *request) path() string {
+	p, _ := r.header(":path")
+	return p
+}
+
+func (r *request) method() string {
+	m, _ := r.header(":method")
+	return m
+}
+
+// pathOnly is the path without query and fragment (Envoy PathUtil::removeQueryAndFragment).
+func pathOnly(p string) string {
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		return p[:i]
+	}
+	return p
+}
+
+func (r *request) parseQuery() {
+	if r.queryParsed {
+		return
+	}
+	r.queryParsed = true
+	p := r.path()
+	q := strings.IndexByte(p, '?')
+	if q < 0 {
+		return
+	}
+	// Envoy's QueryParamsMulti::parseParameters: everything after the first '?', split on
+	// '&', name=value at the first '='; a part without '=' is a name with an empty value.
+	rest := p[q+1:]
+	for len(rest) > 0 {
+		part := rest
+		if i := strings.IndexByte(rest, '&'); i >= 0 {
+			part, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		name, value, _ := strings.Cut(part, "=")
+		r.rawQuery = append(r.rawQuery, queryParam{name, value})
+		r.decodedQuery = append(r.decodedQuery, queryParam{percentDecode(name), percentDecode(value)})
+	}
+}
+
+// queryFirst returns the first value of the query parameter name (Envoy getFirstValue).
+func queryFirst(params []queryParam, name string) (string, bool) {
+	for _, p := range params {
+		if p.name == name {
+			return p.value, true
+		}
+	}
+	return "", false
+}
+
+func (r *request) rawParam(name string) (string, bool) {
+	r.parseQuery()
+	return queryFirst(r.rawQuery, name)
+}
+
+func (r *request) decodedParam(name string) (string, bool) {
+	r.parseQuery()
+	return queryFirst(r.decodedQuery, name)
+}
+
+// cookie returns the value of the first cookie called name across all cookie headers, as
+// Envoy's Http::Utility::parseCookies (first occurrence wins) with forEachCookie's parsing:
+// split on ';' dropping empty parts, the name runs from the first non-space to the first
+// '=', the value is the rest with one pair of surrounding double quotes removed.
+func (r *request) cookie(name string) (string, bool) {
+	if !r.cookiesDone {
+		r.cookiesDone = true
+		for _, h := range r.headers {
+			if h[0] != "cookie" {
+				continue
+			}
+			for _, part := range strings.Split(h[1], ";") {
+				if part == "" {
+					continue
+				}
+				eq := strings.IndexByte(part, '=')
+				if eq < 0 {
+					continue
+				}
+				start := 0
+				for start < len(part) && part[start] == ' ' {
+					start++
+				}
+				if start > eq {
+					start = eq
+				}
+				k, v := part[start:eq], part[eq+1:]
+				if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+					v = v[1 : len(v)-1]
+				}
+				r.cookies = append(r.cookies, queryParam{k, v})
+			}
+		}
+	}
+	return queryFirst(r.cookies, name)
+}
+
+// percentDecode is Envoy's PercentEncoding::decode: %XX with two hex digits becomes the
+// byte; anything else, '+' included, is kept as is.
+func percentDecode(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}

@@ -1,0 +1,347 @@
+package plugin
+
+import (
+	"sort"
+	"time"
+)
+
+// This file is Envoy's verifier.cc: the requirement tree a matching rule applies, evaluated
+// synchronously against one request.
+//
+//	provider_name / provider_and_audiences: every token in the provider's locations must
+//	    verify for that provider; none is JwtMissed.
+//	requires_all: children in order, the first failure is the result.
+//	requires_any: children in order, the first success is the result; when all fail, the
+//	    error reported is the last one that is neither JwtMissed nor JwtUnknownIssuer, else
+//	    JwtUnknownIssuer if any child saw a token of another issuer, else JwtMissed
+//	    (Envoy PR #10385). allow_missing / allow_missing_or_failed children are flags that
+//	    turn JwtMissed / any failure of the group into success.
+//	allow_missing / allow_missing_or_failed (alone): the tokens of every provider are
+//	    verified, each by the provider of its issuer; missing passes, and with
+//	    allow_missing_or_failed so does every failure.
+//	an empty requirement: passes.
+//
+// Headers and metadata of every token that verified are kept even when the whole
+// requirement fails, as Envoy applies them at once (they only matter when the request
+// passes anyway, as under allow_missing_or_failed).
+
+type requirement interface {
+	verify(c *verifyContext) status
+}
+
+// verifyContext is one request's verification (Envoy's ContextImpl).
+type verifyContext struct {
+	rt     *runtime
+	req    *request
+	now    time.Time
+	nowSec int64
+	out    *outputs // nil when only checking (x_require_valid_tokens): no side effects
+	parsed []parsedToken
+	counts [numCounters]uint32
+}
+
+func (c *verifyContext) count(k counterKind) { c.counts[k]++ }
+
+// sanitize is Envoy's Extractor::sanitizeHeaders, which every leaf runs before it extracts:
+// the headers its providers set are removed, including values that an earlier leaf of this
+// request added (so two providers writing one header do not both reach the upstream). Client
+// copies are already gone (the filter strips them first), so until something was added this
+// is a no-op and costs nothing.
+func (c *verifyContext) sanitize(names []string) {
+	if c.out == nil || c.out.adds == 0 {
+		return
+	}
+	for _, n := range names {
+		c.out.ops = append(c.out.ops, headerOp{kind: opRemove, name: n})
+	}
+}
+
+type opKind uint8
+
+const (
+	opAdd         opKind = iota // append a header line (Envoy addCopy)
+	opSet                       // replace every line of the header by this one
+	opRemove                    // remove every line of the header
+	opRemoveParam               // remove a query parameter (name) from :path
+)
+
+type headerOp struct {
+	kind  opKind
+	name  string
+	value string
+}
+
+// outputs is what a request's verification adds to it, applied by the filter once the
+// decision is made.
+type outputs struct {
+	ops  []headerOp
+	adds int         // add/set ops so far: while 0, removing the filter's headers is a no-op
+	meta []metaEntry // one entry per name, the latest write wins (Envoy's Struct fields)
+}
+
+func (o *outputs) setMeta(key string, v []byte) {
+	for i := range o.meta {
+		if o.meta[i].key == key {
+			o.meta[i].value = v
+			return
+		}
+	}
+	o.meta = append(o.meta, metaEntry{key: key, value: v})
+}
+
+type allowAllRequirement struct{}
+
+func (allowAllRequirement) verify(*verifyContext) status { return statusOK }
+
+type providerRequirement struct {
+	p      *provider
+	aud    []string
+	hasAud bool
+}
+
+func (r *providerRequirement) verify(c *verifyContext) status {
+	c.sanitize(r.p.sanitize)
+	var buf [4]extracted
+	return c.authenticate(r.p.ext.extract(c.req, buf[:0]), authMode{p: r.p, aud: r.aud, hasAud: r.hasAud})
+}
+
+// allowRequirement is a lone allow_missing (allowFailed false) or allow_missing_or_failed.
+type allowRequirement struct{ allowFailed bool }
+
+func (r *allowRequirement) verify(c *verifyContext) status {
+	c.sanitize(c.rt.allSanitize)
+	return c.authenticate(c.rt.allExt.extract(c.req, nil), authMode{allowFailed: r.allowFailed, allowMissing: true})
+}
+
+// everyTokenRequirement is x_require_valid_tokens (Gloo Mesh's "every token present must be
+// valid"): each token found in any provider's locations must verify with the provider of its
+// issuer; no token at all passes. Unlike allow_missing, a bad token is never outweighed by a
+// good one.
+type everyTokenRequirement struct{}
+
+func (everyTokenRequirement) verify(c *verifyContext) status {
+	tokens := c.rt.allExt.extract(c.req, nil)
+	if len(tokens) == 0 {
+		return statusOK
+	}
+	return c.authenticate(tokens, authMode{})
+}
+
+type allRequirement struct{ children []requirement }
+
+func (r *allRequirement) verify(c *verifyContext) status {
+	for _, ch := range r.children {
+		if st := ch.verify(c); st != statusOK {
+			return st
+		}
+	}
+	return statusOK
+}
+
+type anyRequirement struct {
+	children     []requirement
+	allowMissing bool
+	allowFailed  bool
+	index        *anyIndex // nil: evaluate every child in order
+}
+
+func (r *anyRequirement) verify(c *verifyContext) status {
+	if r.index != nil {
+		return r.finish(r.indexed(c))
+	}
+	final := statusJwtMissed
+	for _, ch := range r.children {
+		st := ch.verify(c)
+		if st == statusOK {
+			return statusOK
+		}
+		final = preferError(final, st)
+	}
+	return r.finish(final)
+}
+
+func (r *anyRequirement) finish(final status) status {
+	switch {
+	case final == statusOK, r.allowFailed:
+		return statusOK
+	case r.allowMissing && final == statusJwtMissed:
+		return statusOK
+	}
+	return final
+}
+
+// preferError folds children's failures in order as Envoy's AnyVerifierImpl::onComplete.
+func preferError(final, child status) status {
+	if isRealError(child) || final == statusJwtMissed {
+		return child
+	}
+	return final
+}
+
+func isRealError(s status) bool {
+	return s != statusOK && s != statusJwtMissed && s != statusJwtUnknownIssuer
+}
+
+// anyIndex lets requires_any pick its candidate children by the tokens' issuers instead of
+// trying every provider (Istio generates requires_any over all providers; with 100 tenants
+// that is 100 authenticators per request). A child that is a provider (with an issuer)
+// fails, without side effects, whenever none of the tokens in its locations carries its
+// issuer, and its status is then known from the tokens alone: JwtMissed when there are
+// none, otherwise the fate of the token Envoy would try first (the last found) — its parse
+// error, or JwtUnknownIssuer. So only candidates (a token carries their issuer) and
+// children that are not indexed are evaluated, in the original order; the others enter the
+// error preference by position. Results are identical to trying every child, except that
+// non-candidates do not touch the JWT cache counters or failed_status_in_metadata.
+type anyIndex struct {
+	groups []*anyGroup
+	others []int // children evaluated every time, ascending
+}
+
+// anyGroup is the indexed children whose providers look in the same locations.
+type anyGroup struct {
+	ext      *extractor
+	members  []int            // ascending
+	byIssuer map[string][]int // issuer -> members with that issuer, ascending
+}
+
+// minIndexed is the number of indexable children from which an index pays off.
+const minIndexed = 2
+
+func buildAnyIndex(children []requirement) *anyIndex {
+	idx := &anyIndex{}
+	byKey := map[string]*anyGroup{}
+	n := 0
+	for i, ch := range children {
+		pr, ok := ch.(*providerRequirement)
+		if !ok || pr.p.issuer == "" {
+			idx.others = append(idx.others, i)
+			continue
+		}
+		g := byKey[pr.p.ext.key]
+		if g == nil {
+			g = &anyGroup{ext: pr.p.ext, byIssuer: map[string][]int{}}
+			byKey[pr.p.ext.key] = g
+			idx.groups = append(idx.groups, g)
+		}
+		g.members = append(g.members, i)
+		g.byIssuer[pr.p.issuer] = append(g.byIssuer[pr.p.issuer], i)
+		n++
+	}
+	if n < minIndexed {
+		return nil
+	}
+	return idx
+}
+
+type childResult struct {
+	index int
+	st    status
+}
+
+func (r *anyRequirement) indexed(c *verifyContext) status {
+	idx := r.index
+	// Small fixed buffers: the common case (one location group, a token or two) allocates
+	// nothing here.
+	var nonCandBuf [4]status
+	var candsBuf [4][]int
+	var activeBuf [8]int
+	var tokBuf [4]extracted
+	nonCand, cands, active := nonCandBuf[:0], candsBuf[:0], activeBuf[:0]
+	for _, g := range idx.groups {
+		tokens := g.ext.extract(c.req, tokBuf[:0])
+		var gc []int
+		st := statusJwtMissed
+		if len(tokens) > 0 {
+			for _, t := range tokens {
+				if iss, ok := c.issuerOf(t.token); ok {
+					for _, m := range g.byIssuer[iss] {
+						if !containsInt(gc, m) {
+							gc = append(gc, m)
+						}
+					}
+				}
+			}
+			// The status of a non-candidate: the fate of the token Envoy tries first.
+			st = statusJwtUnknownIssuer
+			if last := tokens[len(tokens)-1].token; !c.knownWellFormed(last, r.children, gc) {
+				if _, pst := c.parse(last); pst != statusOK {
+					st = pst
+				}
+			}
+		}
+		nonCand = append(nonCand, st)
+		cands = append(cands, gc)
+		active = append(active, gc...)
+	}
+	active = append(active, idx.others...)
+	sort.Ints(active)
+
+	var resultsBuf [4]childResult
+	results := resultsBuf[:0]
+	prev := -1
+	for _, i := range active {
+		r.sanitizeSkipped(c, prev+1, i)
+		prev = i
+		st := r.children[i].verify(c)
+		if st == statusOK {
+			return statusOK
+		}
+		results = append(results, childResult{i, st})
+	}
+	r.sanitizeSkipped(c, prev+1, len(r.children))
+
+	// Envoy's preference, by position: the real error with the highest index, else
+	// JwtUnknownIssuer if any child has it, else JwtMissed.
+	lastReal, realSt, unknown := -1, statusOK, false
+	note := func(i int, st status) {
+		switch {
+		case isRealError(st):
+			if i > lastReal {
+				lastReal, realSt = i, st
+			}
+		case st == statusJwtUnknownIssuer:
+			unknown = true
+		}
+	}
+	for _, res := range results {
+		note(res.index, res.st)
+	}
+	for gi, g := range idx.groups {
+		for j := len(g.members) - 1; j >= 0; j-- {
+			if !containsInt(cands[gi], g.members[j]) {
+				note(g.members[j], nonCand[gi]) // the highest non-candidate stands for them all
+				break
+			}
+		}
+	}
+	switch {
+	case lastReal >= 0:
+		return realSt
+	case unknown:
+		return statusJwtUnknownIssuer
+	}
+	return statusJwtMissed
+}
+
+// sanitizeSkipped runs, for the children in [from, to) that the index skipped, the header
+// sanitising Envoy would have run when trying them (see verifyContext.sanitize). It only loops
+// when something was added earlier in the request.
+func (r *anyRequirement) sanitizeSkipped(c *verifyContext, from, to int) {
+	if c.out == nil || c.out.adds == 0 {
+		return
+	}
+	for j := from; j < to; j++ {
+		if pr, ok := r.children[j].(*providerRequirement); ok {
+			c.sanitize(pr.p.sanitize)
+		}
+	}
+}
+
+func containsInt(list []int, v int) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,114 @@
+package plugin
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
+)
+
+func TestStatusTableIsEnvoys(t *testing.T) {
+	for s := statusOK; s <= statusJwksFetchFail; s++ {
+		r := replyOf(s)
+		if r.text == "" {
+			t.Fatalf("status %d has no text", s)
+		}
+		want := uint32(401)
+		switch s {
+		case statusOK:
+			want = 200
+		case statusJwtAudienceNotAllowed:
+			want = 403
+		}
+		if r.code != want {
+			t.Errorf("%q answers %d, want %d", r.text, r.code, want)
+		}
+		if r.invalidToken != (s != statusJwtMissed && s != statusOK) {
+			t.Errorf("%q invalid_token = %v", r.text, r.invalidToken)
+		}
+	}
+	if replyOf(status(35)).text != "Jwt verification fails" {
+		t.Error("a status without a row must fail as a verification failure")
+	}
+}
+
+func TestStatusOfVerifierErrors(t *testing.T) {
+	parse := func(tok string) error { _, err := verifier.Parse(tok, verifier.Limits{}); return err }
+	hdr := b64([]byte(`{"alg":"ES256"}`))
+	tests := []struct {
+		err  error
+		want status
+	}{
+		{parse("a.b"), statusJwtBadFormat},
+		{parse("!!.e30.sig"), statusJwtHeaderBadBase64},
+		{parse(b64([]byte(`{"alg":`)) + ".e30.c2ln"), statusJwtHeaderBadJSON},
+		{parse(b64([]byte(`{"typ":"JWT"}`)) + ".e30.c2ln"), statusJwtHeaderBadAlg},
+		{parse(b64([]byte(`{"alg":"none"}`)) + ".e30.c2ln"), statusJwtHeaderNotImplementedAlg},
+		{parse(b64([]byte(`{"alg":"ES256","kid":1}`)) + ".e30.c2ln"), statusJwtHeaderBadKid},
+		{parse(hdr + ".!!.c2ln"), statusJwtPayloadBadBase64},
+		{parse(hdr + "." + b64([]byte(`[1]`)) + ".c2ln"), statusJwtPayloadBadJSON},
+		{parse(hdr + "." + b64([]byte(`{"iss":1}`)) + ".c2ln"), statusJwtIssNotString},
+		{parse(hdr + "." + b64([]byte(`{"exp":"x"}`)) + ".c2ln"), statusJwtExpNotInteger},
+		{parse(hdr + "." + b64([]byte(`{"exp":-1}`)) + ".c2ln"), statusJwtExpOutOfRange},
+		{parse(hdr + "." + b64([]byte(`{"nbf":1.5}`)) + ".c2ln"), statusJwtNbfNotInteger},
+		{parse(hdr + "." + b64([]byte(`{"aud":1}`)) + ".c2ln"), statusJwtAudNotString},
+		{parse(hdr + ".e30.!!"), statusJwtSignatureBadBase64},
+		{verifier.ErrUnknownKey, statusJwksKidAlgMismatch},
+		{verifier.ErrSignature, statusJwtVerificationFail},
+		{verifier.ErrEd25519SignatureLength, statusJwtEd25519SignatureWrongLength},
+		{verifier.ErrExpired, statusJwtExpired},
+		{verifier.ErrNotYetValid, statusJwtNotYetValid},
+		{errors.New("anything else"), statusJwtVerificationFail},
+		{nil, statusOK},
+	}
+	for _, tt := range tests {
+		if got := statusOf(tt.err); got != tt.want {
+			t.Errorf("statusOf(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestRealmIsEnvoysOriginalURI(t *testing.T) {
+	long := "/" + string(make([]byte, 300))
+	tests := []struct {
+		r    *request
+		want string
+	}{
+		{req("/a?b=1"), "https://example.com/a?b=1"},
+		{req("/rewritten", "x-envoy-original-path", "/orig"), "https://example.com/orig"},
+		{req(long), "https://example.com" + long[:256]},
+		{newRequest([][2]string{{":method", "CONNECT"}}), ""},
+	}
+	for _, tt := range tests {
+		if got := realm(tt.r); got != tt.want {
+			t.Errorf("realm = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestRcDetailsReplaceWhitespace(t *testing.T) {
+	if got := rcDetails("Jwt is missing"); got != "jwt_authn_access_denied{Jwt_is_missing}" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestBuildDeny(t *testing.T) {
+	r := req("/x")
+	d := buildDeny(&runtime{}, statusJwtMissed, r)
+	if d.code != 401 || string(d.body) != "Jwt is missing" || len(d.headers) != 1 ||
+		d.headers[0] != [2]string{"www-authenticate", `Bearer realm="https://example.com/x"`} {
+		t.Errorf("missing: %+v", d)
+	}
+	d = buildDeny(&runtime{}, statusJwtAudienceNotAllowed, r)
+	if d.code != 403 || d.headers[0][1] != `Bearer realm="https://example.com/x", error="invalid_token"` {
+		t.Errorf("audience: %+v", d)
+	}
+	d = buildDeny(&runtime{stripFailureResponse: true}, statusJwtExpired, r)
+	if d.code != 401 || len(d.body) != 0 || len(d.headers) != 0 || d.details != "jwt_authn_access_denied{Jwt_is_expired}" {
+		t.Errorf("strip_failure_response: %+v", d)
+	}
+	d = buildDeny(&runtime{denyBody: &denyBody{template: `{"error":"{{message}}","status":{{status}}}`, contentType: "application/json"}}, statusJwtExpired, r)
+	if string(d.body) != `{"error":"Jwt is expired","status":401}` || d.headers[1] != [2]string{"content-type", "application/json"} {
+		t.Errorf("x_deny_response: %+v", d)
+	}
+}
