@@ -10,7 +10,7 @@ import (
 
 // BenchmarkCompile is compiling the shipped module without the compilation cache.
 func BenchmarkCompile(b *testing.B) {
-	bin, err := os.ReadFile(helloPath())
+	bin, err := os.ReadFile(shippedPath())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func BenchmarkCompile(b *testing.B) {
 // BenchmarkVMStart is Envoy's per-worker start for the shipped module: instantiate,
 // _initialize, proxy_on_context_create, proxy_on_vm_start, proxy_on_configure; then close.
 func BenchmarkVMStart(b *testing.B) {
-	mod := helloModule(b)
+	mod := shippedModule(b)
 	for b.Loop() {
 		h, err := host.Start(context.Background(), mod, host.Options{VMs: 1})
 		if err != nil {
@@ -49,7 +49,7 @@ func request(h *host.Host, req, resp [][2]string) {
 // BenchmarkRequest is one request through the shipped module (request headers, response
 // headers, done), host and module together.
 func BenchmarkRequest(b *testing.B) {
-	h := start(b, helloModule(b), host.Options{VMs: 1})
+	h := start(b, shippedModule(b), host.Options{VMs: 1})
 	req, resp := get("/bench"), [][2]string{{":status", "200"}, {"content-length", "0"}}
 	for b.Loop() {
 		request(h, req, resp)

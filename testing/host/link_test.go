@@ -56,8 +56,8 @@ func TestStartRefusesImportsTheProfileLacks(t *testing.T) {
 
 // The module we ship links under both profiles: it imports only proxy-wasm functions and WASI
 // functions Envoy provides.
-func TestHelloModuleLinksUnderEveryProfile(t *testing.T) {
-	mod := helloModule(t)
+func TestShippedModuleLinksUnderEveryProfile(t *testing.T) {
+	mod := shippedModule(t)
 	for _, p := range host.Profiles() {
 		if err := mod.CheckImports(p); err != nil {
 			t.Errorf("%s: %v", p, err)

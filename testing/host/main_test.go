@@ -16,13 +16,13 @@ import (
 // The modules the tests run, compiled once for the whole test binary in TestMain. They are
 // never modified after that.
 var modules struct {
-	hello, probe       *host.Module
-	helloErr, probeErr error
+	shipped, probe       *host.Module
+	shippedErr, probeErr error
 }
 
 func TestMain(m *testing.M) {
 	ctx := context.Background()
-	modules.hello, modules.helloErr = compileFile(ctx, helloPath())
+	modules.shipped, modules.shippedErr = compileFile(ctx, shippedPath())
 	dir, err := os.MkdirTemp("", "host-probe-")
 	if err == nil {
 		var bin string
@@ -39,8 +39,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// helloPath is $JWT_WASM, else build/jwt-authn.wasm at the module root (two levels up).
-func helloPath() string {
+// shippedPath is $JWT_WASM, else build/jwt-authn.wasm at the module root (two levels up).
+func shippedPath() string {
 	if p := os.Getenv("JWT_WASM"); p != "" {
 		return p
 	}
@@ -70,12 +70,12 @@ func buildProbe(dir string) (string, error) {
 	return out, nil
 }
 
-func helloModule(t testing.TB) *host.Module {
+func shippedModule(t testing.TB) *host.Module {
 	t.Helper()
-	if modules.helloErr != nil {
-		t.Fatalf("hello module %s: %v", helloPath(), modules.helloErr)
+	if modules.shippedErr != nil {
+		t.Fatalf("shipped module %s: %v", shippedPath(), modules.shippedErr)
 	}
-	return modules.hello
+	return modules.shipped
 }
 
 func probeModule(t testing.TB) *host.Module {

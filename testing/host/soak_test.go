@@ -62,7 +62,7 @@ func soak(t *testing.T, h *host.Host, n, warmup int) soakResult {
 // The shipped module through 100k requests across 2 VMs, under each profile: no VM failure, no
 // call Envoy would refuse (a refused call fails the VM), linear memory flat after warm-up.
 func TestSoakShippedModule(t *testing.T) {
-	mod := helloModule(t)
+	mod := shippedModule(t)
 	n := soakSize(100_000, 10_000)
 	for _, p := range host.Profiles() {
 		t.Run(string(p), func(t *testing.T) {
