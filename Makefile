@@ -11,7 +11,7 @@ SDK_COPY  := $(BUILD)/sdk
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all build build-wasm build-emulator build-tinygo test test-native test-wasm vet bench fuzz clean
+.PHONY: all build build-wasm build-emulator build-tinygo test vet bench fuzz clean
 
 all: build
 
@@ -45,11 +45,33 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './$(BUILD)/*'))" || { gofmt -l .; echo 'gofmt: files above need formatting'; exit 1; }
 
+# make test: the README's test command (CI runs it through .ci/run).
+#  1. the wasm soaks and the timer-crash test without the race detector, which also fills the
+#     wazero compilation cache that the -race run then reuses (compiling the module under -race
+#     is slow);
+#  2. every test with -race: each behaviour test runs natively and on the wasm;
+#  3. the full 10k-case differential test against go-jose (the -race run uses fewer cases);
+#  4. a short run of every fuzz target.
+TEST_ENV  = JWT_WASM=$(abspath $(WASM)) JWT_WAZERO_CACHE=$(abspath $(BUILD))/wazero-cache
+FUZZ_PKG  = ./verifier/
+FUZZ_TARGETS = FuzzParse FuzzParseJWKS FuzzParsePEM FuzzVerify
+TEST_FUZZTIME ?= 20s
+FUZZTIME  ?= 10m
+
 test: build vet
-	JWT_WASM=$(abspath $(WASM)) $(GO) test -race -count=1 ./...
+	$(TEST_ENV) $(GO) test -count=1 -run 'Soak|RuntimeTimer' ./testing/host/
+	$(TEST_ENV) $(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^TestDifferentialGoJose$$' ./verifier/
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $(FUZZ_PKG) || exit 1; \
+	done
 
 bench: build
-	JWT_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem ./...
+	$(TEST_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
 	rm -rf $(BUILD)
