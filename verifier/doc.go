@@ -46,6 +46,12 @@
 // secrets shorter than the hash of their alg, and an x5c leaf whose key
 // differs from the JWK's.
 //
+// PEM keys and x5c certificates are read by a strict DER reader of this
+// package (der.go), not crypto/x509: that imports package net, which links
+// WASI imports Envoy before 1.39 does not provide. Of a certificate only the
+// framing and the public key are checked; names, dates, extensions and the
+// chain are not (the key source is the trust anchor, as in Envoy).
+//
 // # Errors
 //
 // Every error wraps one of the sentinels in errors.go; errors.Is matches the

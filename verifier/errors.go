@@ -88,7 +88,7 @@ var (
 )
 
 // detailError is a sentinel with detail about what and where, and optionally
-// a cause (another sentinel, or a crypto/x509 error).
+// a cause (another sentinel, or a DER parse error).
 type detailError struct {
 	kind   error
 	detail string

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 
 	"github.com/tidwall/gjson"
@@ -318,11 +317,11 @@ func checkX5C(k *Key, x5c, x5t, x5tS256 gjson.Result) error {
 	if err != nil {
 		return wrap(ErrKey, "x5c[0] is not base64", nil)
 	}
-	cert, err := x509.ParseCertificate(der)
+	pub, err := parseCertificateKey(der)
 	if err != nil {
-		return wrap(ErrKey, "x5c[0] is not an X.509 certificate", err)
+		return wrap(ErrKey, "x5c[0] is not an X.509 certificate with a supported key", err)
 	}
-	if !k.equalPublic(cert.PublicKey) {
+	if !k.equalPublic(pub) {
 		return wrap(ErrKey, "x5c[0] holds a different key than the JWK", nil)
 	}
 	if x5tS256.Exists() {

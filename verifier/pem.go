@@ -4,7 +4,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/pem"
 )
 
@@ -67,14 +66,11 @@ func keyFromPEMBlock(b *pem.Block, opt KeyOptions) (*Key, error) {
 	)
 	switch b.Type {
 	case "PUBLIC KEY":
-		pub, err = x509.ParsePKIXPublicKey(b.Bytes)
+		pub, err = parseSPKI(b.Bytes)
 	case "RSA PUBLIC KEY":
-		pub, err = x509.ParsePKCS1PublicKey(b.Bytes)
+		pub, err = parsePKCS1(b.Bytes)
 	case "CERTIFICATE":
-		var cert *x509.Certificate
-		if cert, err = x509.ParseCertificate(b.Bytes); err == nil {
-			pub = cert.PublicKey
-		}
+		pub, err = parseCertificateKey(b.Bytes)
 	default:
 		return nil, wrap(ErrKey, "PEM block "+b.Type+" is not a public key or certificate", nil)
 	}
