@@ -39,6 +39,18 @@ func TestIsJSONObject(t *testing.T) {
 		`{'a':1}`:          false,
 		`{"a":1} x`:        false,
 		"{\"a\":\"\x01\"}": false,
+		// What protobuf's JSON parser (Envoy's) refuses and gjson.Valid does not.
+		"{\"a\":\"t\xd3M\"}":               false, // not UTF-8
+		"{\"\xff\":1}":                     false,
+		`{"a":"\ud83d\ude00"}`:             true, // a surrogate pair
+		`{"a":"\uD83D\uDE00 and \u00e9"}`:  true,
+		`{"a":"\ud83d"}`:                   false, // high surrogate alone
+		`{"a":"\ud83dx"}`:                  false,
+		`{"a":"\ud83d\u0041"}`:             false, // high surrogate, then no low one
+		`{"a":"\ude00"}`:                   false, // low surrogate alone
+		`{"a":"\\ud83d"}`:                  true,  // an escaped backslash, then text
+		`{"a":"\\\ud83d\ude00","b":"\\u"}`: true,
+		`{"a":"é"}`:                        true,
 	}
 	for in, want := range tests {
 		if got := isJSONObject(in); got != want {
