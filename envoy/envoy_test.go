@@ -154,6 +154,10 @@ func TestBootstrapsAreEnvoyConfigs(t *testing.T) {
 			checkFilterOrder(t, b)
 			pc := b.filters[0]
 			checkVM(t, b, pc.GetVmConfig())
+			// An authentication filter whose VM failed must refuse requests, not skip itself.
+			if pc.GetFailurePolicy() != wasmv3.FailurePolicy_FAIL_CLOSED {
+				t.Errorf("failure_policy %v, want FAIL_CLOSED", pc.GetFailurePolicy())
+			}
 			config, err := pluginConfigJSON(pc)
 			if err != nil {
 				t.Fatal(err)
@@ -265,9 +269,6 @@ func TestDeploymentBootstrap(t *testing.T) {
 		t.Fatalf("%d wasm filters, want 1", len(b.filters))
 	}
 	pc := b.filters[0]
-	if pc.GetFailurePolicy() != wasmv3.FailurePolicy_FAIL_CLOSED {
-		t.Errorf("failure_policy %v, want FAIL_CLOSED", pc.GetFailurePolicy())
-	}
 	if pc.GetVmConfig().GetVmId() == "" {
 		t.Error("vm_config.vm_id is empty; filters that should share the JWKS cache need the same vm_id")
 	}
