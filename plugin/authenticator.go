@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"encoding/base64"
+	"errors"
 	"strings"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 //
 //	cache lookup -> parse -> issuer allowed at its location -> (allow_* modes: provider by
 //	issuer) -> time (nbf, exp, with the provider's skew) -> audiences -> subject ->
-//	lifetime -> keys -> signature -> outputs
+//	lifetime -> keys -> signature (an unknown kid: keys again, see keySource) -> outputs
 //
 // Tokens are taken from the last found to the first. Unless the mode allows failures or
 // missing tokens, every token must verify: the first failure ends the run with its status
@@ -41,6 +42,11 @@ func (c *verifyContext) authenticate(tokens []extracted, m authMode) status {
 	for i := len(tokens) - 1; i >= 0; i-- {
 		var p *provider
 		st, p = c.verifyToken(tokens[i], m)
+		if st == statusPending {
+			// Envoy verifies the tokens one after the other and waits for each one's keys;
+			// the whole run is repeated once they are there.
+			return statusPending
+		}
 		if p != nil {
 			last = p
 		}
@@ -118,14 +124,20 @@ func (c *verifyContext) verifyToken(e extracted, m authMode) (status, *provider)
 		return statusJwtVerificationFail, p
 	}
 	if entry == nil {
-		ks, st := p.keys.keys(c.now)
+		ks, st := p.keys.keys(c)
 		if st != statusOK {
-			if st == statusJwksFetchFail {
-				c.count(counterJwksFetchFailed)
-			}
 			return st, p
 		}
-		if err := tok.Verify(ks); err != nil {
+		err := tok.Verify(ks)
+		if errors.Is(err, verifier.ErrUnknownKey) {
+			// The IdP may have rotated its keys: the source may refetch (rate limited) or
+			// know newer keys.
+			if ks, st = p.keys.unknownKey(c); st != statusOK {
+				return st, p
+			}
+			err = tok.Verify(ks)
+		}
+		if err != nil {
 			return statusOf(err), p
 		}
 		entry = p.entryFor(e.token, tok)

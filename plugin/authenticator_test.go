@@ -160,21 +160,6 @@ func TestJwtCacheCanBeTurnedOff(t *testing.T) {
 	})
 }
 
-func TestRemoteProviderFailsUntilFetchingExists(t *testing.T) {
-	k := keys(t)
-	cfg := `{"providers":{"r":{"issuer":"https://r","remote_jwks":{"http_uri":{"uri":"https://r/jwks","cluster":"r","timeout":"1s"}}}},
-	  "rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"r"}}]}`
-	run(t, cfg, func(t *testing.T, h filtertest.Host) {
-		wantDeny(t, get(h, "/", "authorization", "Bearer "+k.ES256.Token(`{"iss":"https://r"}`)), 401, "Jwks remote fetch is failed")
-		if n, _ := h.Counter("jwt_authn.jwks_fetch_failed"); n != 1 {
-			t.Errorf("jwks_fetch_failed = %d, want 1", n)
-		}
-		if len(h.Callouts()) != 0 {
-			t.Error("a callout was dispatched")
-		}
-	})
-}
-
 func TestTokensNeverReachTheLogs(t *testing.T) {
 	k := keys(t)
 	good := k.ES256.Token(claims(iss, ""))

@@ -186,7 +186,9 @@ func compileProvider(rp *rawProvider, index int, env compileEnv, probs *problems
 		}
 	case rp.remote != nil:
 		p.keys = newRemoteKeys(rp.remote)
-		warn(rp.path + ".remote_jwks: fetching remote JWKS is not implemented yet; every token of this provider fails with \"Jwks remote fetch is failed\"")
+		if rp.remote.asyncFetch && !rp.remote.fastListener {
+			warn(rp.path + ".remote_jwks.async_fetch: a Wasm filter cannot hold the listener back until the first fetch (fast_listener: false); it behaves as fast_listener: true, and requests arriving before the first fetch wait for it")
+		}
 	}
 	p.ext = newExtractor(locationSource{issuer: rp.issuer, headers: rp.fromHeaders, params: rp.fromParams, cookies: rp.fromCookies})
 	if p.payloadHeader != "" {

@@ -79,20 +79,20 @@ func TestCompileReadsKeysFromPEMAndEnvironment(t *testing.T) {
 	if len(probs) > 0 {
 		t.Fatal(probs)
 	}
-	pemKeys, _ := rt.byName["pem"].keys.keys(now0())
-	envKeys, _ := rt.byName["env"].keys.keys(now0())
+	pemKeys, _ := rt.byName["pem"].keys.keys(nil)
+	envKeys, _ := rt.byName["env"].keys.keys(nil)
 	if len(pemKeys.Keys) != 2 || len(envKeys.Keys) != 1 {
 		t.Fatalf("pem keys %d, env keys %d", len(pemKeys.Keys), len(envKeys.Keys))
 	}
 }
 
-func TestCompileWarnsAboutSkippedKeysAndRemoteProviders(t *testing.T) {
+func TestCompileWarnsAboutSkippedKeysAndListenerWait(t *testing.T) {
 	k := Keys(t)
 	set := `{"keys":[` + k.ES256.JWK + `,{"kty":"EC","crv":"P-256","use":"enc","x":"AA","y":"AA"}]}`
 	rt := mustLoad(t, `{"providers":{"a":`+prov("i", set, "")+`,
-	  "r":{"remote_jwks":{"http_uri":{"uri":"https://r/jwks","cluster":"c","timeout":"1s"}}}}}`)
+	  "r":{"remote_jwks":{"http_uri":{"uri":"https://r/jwks","cluster":"c","timeout":"1s"},"async_fetch":{}}}}}`)
 	got := strings.Join(rt.warnings, "\n")
-	for _, w := range []string{"providers.a.local_jwks.inline_string: key 1 skipped", "providers.r.remote_jwks: fetching remote JWKS is not implemented yet"} {
+	for _, w := range []string{"providers.a.local_jwks.inline_string: key 1 skipped", "providers.r.remote_jwks.async_fetch: a Wasm filter cannot hold the listener back"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("warnings lack %q:\n%s", w, got)
 		}

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,6 +97,11 @@ type rawRemoteJwks struct {
 	fastListener  bool
 	failedRefetch time.Duration // 0 = default
 	retry         *rawRetryPolicy
+
+	// extensions
+	maxBytes      uint32        // x_max_jwks_bytes; 0 = default
+	kidRefetch    time.Duration // x_unknown_kid_refetch_interval
+	hasKidRefetch bool
 }
 
 type rawRetryPolicy struct {
@@ -291,7 +297,8 @@ func parseProvider(v gjson.Result, path, name string, probs *problems) *rawProvi
 	p.maxLifetime, p.hasMaxLifetime = o.duration("max_lifetime")
 	switch o.oneof("remote_jwks", "local_jwks") {
 	case "remote_jwks":
-		p.remote = parseRemoteJwks(o.obj("remote_jwks", "http_uri", "cache_duration", "async_fetch", "retry_policy"), probs)
+		p.remote = parseRemoteJwks(o.obj("remote_jwks", "http_uri", "cache_duration", "async_fetch", "retry_policy",
+			"x_max_jwks_bytes", "x_unknown_kid_refetch_interval"), probs)
 	case "local_jwks":
 		p.local = parseLocalJwks(o.obj("local_jwks", "filename", "inline_bytes", "inline_string",
 			"environment_variable", "watched_directory", "x_format"), probs)
@@ -441,6 +448,17 @@ func parseRemoteJwks(o *object, probs *problems) *rawRemoteJwks {
 				r.retry.maxInterval = m
 			}
 		}
+	}
+	if o.has("x_max_jwks_bytes") {
+		if r.maxBytes = o.uint32v("x_max_jwks_bytes"); r.maxBytes == 0 || r.maxBytes > maxMaxJwksBytes {
+			probs.add(o.at("x_max_jwks_bytes"), "must be in [1, "+strconv.Itoa(maxMaxJwksBytes)+"]")
+		}
+	}
+	if d, ok := o.duration("x_unknown_kid_refetch_interval"); ok {
+		if d < 0 {
+			probs.add(o.at("x_unknown_kid_refetch_interval"), "must not be negative (0s turns the refetch off)")
+		}
+		r.kidRefetch, r.hasKidRefetch = d, true
 	}
 	return r
 }

@@ -20,22 +20,32 @@ import (
 //  6. pass: apply the verified tokens' headers and metadata; fail: reply 401/403 as Envoy,
 //     or under x_report_only pass with the verdict in a header.
 //
-// Every step is synchronous: with local keys nothing needs to wait. The state machine keeps
-// Envoy's states so that a remote JWKS fetch (which will pause in stateCalling until keys
-// arrive) slots in without changing the rest.
+// With local keys every step is synchronous. When step 5 needs remote keys that are being
+// fetched, the request pauses in stateCalling (Envoy's Calling) and waits in the JWKS cache;
+// once every fetch it waits for is over, step 5 runs again from the start with the keys now
+// known (or the fetch failure), from the callout's answer or a tick, and the request is
+// resumed or answered. The outputs and counters of a run that had to wait are dropped.
 type httpContext struct {
 	types.DefaultHttpContext
+	id    uint32
 	rt    *runtime
 	m     *metrics
+	jwks  *jwksStore
 	now   func() time.Time
 	state filterState
+
+	// Kept while the request waits for keys.
+	req       *request
+	rule      *rule
+	waitingOn []*jwksEntry
+	runs      int
 }
 
 type filterState uint8
 
 const (
 	stateInit      filterState = iota
-	stateCalling               // verification in progress (waiting for keys, later)
+	stateCalling               // verification in progress (possibly waiting for keys)
 	stateResponded             // a local reply was sent
 	stateComplete              // the request continues upstream
 )
@@ -47,7 +57,7 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 		// unverified nor kill the VM: answer 500.
 		if r := recover(); r != nil {
 			proxywasm.LogCritical("jwt_authn: internal error while handling a request")
-			action = f.fail(statusInternal, nil, &counts)
+			action = f.fail(statusInternal, f.req, &counts)
 		}
 		if f.m != nil {
 			f.m.add(&counts)
@@ -57,12 +67,16 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 		// The plugin has no valid configuration: refuse rather than pass unverified.
 		return f.fail(statusInternal, nil, &counts)
 	}
+	if f.jwks != nil {
+		f.jwks.enter(f.id)
+	}
 	f.state = stateCalling
 	hs, err := proxywasm.GetHttpRequestHeaders()
 	if err != nil {
 		return f.fail(statusInternal, nil, &counts)
 	}
 	req := newRequest(hs)
+	f.req = req
 	if err := f.sanitize(req); err != nil {
 		return f.fail(statusInternal, req, &counts)
 	}
@@ -75,23 +89,42 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	if ru == nil || ru.req == nil {
 		return f.pass(&counts)
 	}
+	f.rule = ru
+	return f.decide(&counts)
+}
 
+// decide verifies the request against its rule and acts on the result: pass, reply, or
+// pause until the keys it waits for are fetched.
+func (f *httpContext) decide(counts *[numCounters]uint32) types.Action {
+	req := f.req
+	f.runs++
 	out := &outputs{}
 	vc := newVerifyContext(f.rt, req, f.now(), out)
-	st := ru.req.verify(vc)
+	st := f.rule.req.verify(vc)
 	if st == statusOK && f.rt.validTokens != nil {
 		check := newVerifyContext(f.rt, req, vc.now, nil)
 		check.parsed = vc.parsed
 		st = f.rt.validTokens.verify(check)
 		addCounts(&vc.counts, &check.counts)
+		vc.pending = append(vc.pending, check.pending...)
 	}
-	addCounts(&counts, &vc.counts)
+	if st == statusPending {
+		if f.runs > maxReruns || len(vc.pending) == 0 {
+			proxywasm.LogWarn("jwt_authn: a request kept waiting for remote keys; answering it as a failed fetch")
+			return f.fail(statusJwksFetchFail, req, counts)
+		}
+		for _, e := range vc.pending {
+			e.addWaiter(f)
+		}
+		return types.ActionPause
+	}
+	addCounts(counts, &vc.counts)
 
 	if err := setMetadata(out.meta); err != nil {
-		return f.fail(statusInternal, req, &counts)
+		return f.fail(statusInternal, req, counts)
 	}
 	if st != statusOK && f.rt.reportOnlyHeader == "" {
-		return f.fail(st, req, &counts)
+		return f.fail(st, req, counts)
 	}
 	if f.rt.reportOnlyHeader != "" {
 		out.ops = append(out.ops, headerOp{kind: opSet, name: f.rt.reportOnlyHeader, value: st.String()})
@@ -100,14 +133,43 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 		}
 	}
 	if err := applyHeaderOps(req, out.ops); err != nil {
-		return f.fail(statusInternal, req, &counts)
+		return f.fail(statusInternal, req, counts)
 	}
-	return f.pass(&counts)
+	return f.pass(counts)
+}
+
+// resume verifies a paused request again once the keys it waited for are fetched (the JWKS
+// cache calls it with host calls acting on this request) and lets it continue, or answers it.
+func (f *httpContext) resume() {
+	var counts [numCounters]uint32
+	defer func() {
+		if r := recover(); r != nil {
+			proxywasm.LogCritical("jwt_authn: internal error while resuming a request")
+			f.fail(statusInternal, f.req, &counts)
+		}
+		if f.m != nil {
+			f.m.add(&counts)
+		}
+	}()
+	if f.state != stateCalling {
+		return
+	}
+	if f.decide(&counts) == types.ActionContinue {
+		if err := proxywasm.ResumeHttpRequest(); err != nil {
+			proxywasm.LogCritical("jwt_authn: resuming a request failed: " + err.Error())
+		}
+	}
+}
+
+// OnHttpStreamDone ends the request's wait for keys, if any.
+func (f *httpContext) OnHttpStreamDone() {
+	if f.jwks != nil {
+		f.jwks.forget(f)
+	}
 }
 
 // OnHttpRequestBody and OnHttpRequestTrailers hold the request while verification is in
-// progress, as Envoy's decodeData/decodeTrailers do (never the case until remote keys can
-// be awaited).
+// progress (while keys are fetched), as Envoy's decodeData/decodeTrailers do.
 func (f *httpContext) OnHttpRequestBody(int, bool) types.Action {
 	if f.state == stateCalling {
 		return types.ActionPause

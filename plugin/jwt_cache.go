@@ -14,9 +14,9 @@ import "github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 // Envoy enables this cache only when jwt_cache_config is present; here it is on by default
 // (x_disable_jwt_cache turns it off) because a signature check costs 10 to 50 times more in
 // Wasm than natively and the cache is safe: only verified tokens enter it, exp is checked
-// again on every hit, and a configuration change builds new, empty caches. When remote JWKS
-// fetching arrives, a key set change must flush the provider's cache (a removed key must not
-// keep its tokens valid).
+// again on every hit, and a configuration change builds new, empty caches. A fetched remote
+// JWKS that drops a key flushes the caches of its providers (jwks_cache.go), so a removed key
+// does not keep its tokens valid.
 //
 // One cache lives in each VM (like Envoy's per-worker caches); a VM runs one callback at a
 // time, so there is no locking.
@@ -87,6 +87,12 @@ func (c *jwtCache) insert(e *cacheEntry) {
 }
 
 func (c *jwtCache) len() int { return len(c.entries) }
+
+// clear removes every entry.
+func (c *jwtCache) clear() {
+	clear(c.entries)
+	c.head, c.tail = nil, nil
+}
 
 func (c *jwtCache) remove(e *cacheEntry) {
 	c.unlink(e)

@@ -11,52 +11,109 @@ import (
 // keySource is where a provider's keys come from. The authenticator asks for them only after
 // every cheap check has passed, as Envoy's authenticator.cc does.
 //
-// local_jwks keys are parsed at configuration time (staticKeys). remote_jwks keys will come
-// from a fetcher through the proxy (proxy_http_call to http_uri.cluster) that is not written
-// yet: remoteKeys validates and keeps everything that fetcher needs, and until it exists it
-// has no keys, so verification fails with Envoy's "Jwks remote fetch is failed". A fetcher
-// will implement keys() from a cache filled by callouts and tell the filter to pause while
-// the first fetch is in flight.
+// local_jwks keys are parsed at configuration time (staticKeys). remote_jwks keys are fetched
+// through the proxy and cached per VM and in shared data (jwks_cache.go): until they are
+// there, keys registers the request as waiting and answers statusPending, and the filter
+// pauses the request until the fetch is over, then verifies it again from the start.
 type keySource interface {
-	// keys returns the keys to verify with now, or the status to fail with.
-	keys(now time.Time) (*verifier.KeySet, status)
+	// keys returns the keys to verify with now, statusPending (the request is registered
+	// with c as waiting for a fetch), or the status to fail with.
+	keys(c *verifyContext) (*verifier.KeySet, status)
+	// unknownKey is asked when no key matches the token's kid and alg (an IdP may have
+	// rotated its keys): it returns other keys to try once more, statusPending while a
+	// refetch runs, or the status to fail with.
+	unknownKey(c *verifyContext) (*verifier.KeySet, status)
 }
 
 // staticKeys are keys known at configuration time.
 type staticKeys struct{ set *verifier.KeySet }
 
-func (s staticKeys) keys(time.Time) (*verifier.KeySet, status) { return s.set, statusOK }
+func (s staticKeys) keys(*verifyContext) (*verifier.KeySet, status) { return s.set, statusOK }
 
-// Envoy's defaults for remote_jwks.
+func (staticKeys) unknownKey(*verifyContext) (*verifier.KeySet, status) {
+	return nil, statusJwksKidAlgMismatch
+}
+
+// Envoy's defaults for remote_jwks, and ours for the extensions.
 const (
 	defaultCacheDuration = 10 * time.Minute
 	defaultFailedRefetch = time.Second
+	// defaultKidRefetch is the x_unknown_kid_refetch_interval default: a token with an
+	// unknown kid refetches the JWKS at most this often (by all VMs together), so a flood of
+	// random kids cannot hammer the IdP. 30 s is within what key-rotation libraries use
+	// (keyfunc 1 min, jwks-rsa 30 s) and short against IdP rotation overlaps (hours).
+	defaultKidRefetch = 30 * time.Second
 )
 
-// remoteKeys is a remote_jwks provider, fully validated, whose keys are not fetched yet.
+// remoteKeys is a remote_jwks provider's fetch settings, validated and with Envoy's defaults
+// applied. Compile builds it; plugin start binds it to a jwksEntry of the plugin context's
+// jwksStore, which then serves the provider's keys. Unbound (only in unit tests of compile)
+// it has no keys and fails closed.
 type remoteKeys struct {
 	uri           string
 	cluster       string
-	timeout       time.Duration
+	timeout       time.Duration // http_uri.timeout; 0: Envoy's "none" (see tryTimeout)
 	cacheDuration time.Duration
 	asyncFetch    bool
-	fastListener  bool
+	fastListener  bool // accepted; a Wasm filter cannot hold a listener back (EXTENSIONS.md)
 	failedRefetch time.Duration
-	retry         *rawRetryPolicy
+	retry         *retryPolicy
+	maxBytes      int           // x_max_jwks_bytes
+	kidRefetch    time.Duration // x_unknown_kid_refetch_interval; 0: never refetch for a kid
+
+	request          [][2]string // the GET, prebuilt
+	metaKey, keysKey string      // shared-data keys
 }
 
-func (remoteKeys) keys(time.Time) (*verifier.KeySet, status) { return nil, statusJwksFetchFail }
+func (*remoteKeys) keys(*verifyContext) (*verifier.KeySet, status) { return nil, statusJwksFetchFail }
 
-func newRemoteKeys(r *rawRemoteJwks) remoteKeys {
-	k := remoteKeys{uri: r.uri, cluster: r.cluster, timeout: r.timeout, cacheDuration: r.cacheDuration,
-		asyncFetch: r.asyncFetch, fastListener: r.fastListener, failedRefetch: r.failedRefetch, retry: r.retry}
+func (*remoteKeys) unknownKey(*verifyContext) (*verifier.KeySet, status) {
+	return nil, statusJwksKidAlgMismatch
+}
+
+func newRemoteKeys(r *rawRemoteJwks) *remoteKeys {
+	k := &remoteKeys{uri: r.uri, cluster: r.cluster, timeout: r.timeout, cacheDuration: r.cacheDuration,
+		asyncFetch: r.asyncFetch, fastListener: r.fastListener, failedRefetch: r.failedRefetch,
+		retry: newRetryPolicy(r.retry), maxBytes: int(r.maxBytes), kidRefetch: defaultKidRefetch}
 	if k.cacheDuration == 0 {
 		k.cacheDuration = defaultCacheDuration
 	}
 	if k.failedRefetch == 0 {
 		k.failedRefetch = defaultFailedRefetch
 	}
+	if k.maxBytes == 0 {
+		k.maxBytes = defaultMaxJwksBytes
+	}
+	if r.hasKidRefetch {
+		k.kidRefetch = r.kidRefetch
+	}
+	k.request = jwksRequest(k.uri)
+	k.metaKey, k.keysKey = sharedKeys(k.cluster, k.uri)
 	return k
+}
+
+// id identifies the settings: providers with equal settings share one cache entry (and one
+// fetch at a time per VM); a new configuration with the same settings keeps the entry and
+// its keys.
+func (r *remoteKeys) id() string {
+	var b strings.Builder
+	b.WriteString(r.cluster)
+	b.WriteByte(0)
+	b.WriteString(r.uri)
+	for _, d := range []time.Duration{r.timeout, r.cacheDuration, r.failedRefetch, r.kidRefetch} {
+		b.WriteByte(0)
+		b.WriteString(strconv.FormatInt(int64(d), 10))
+	}
+	b.WriteByte(0)
+	b.WriteString(strconv.FormatBool(r.asyncFetch))
+	b.WriteByte(0)
+	b.WriteString(strconv.Itoa(r.maxBytes))
+	if r.retry != nil {
+		b.WriteByte(0)
+		b.WriteString(strconv.Itoa(r.retry.retries) + "/" + strconv.FormatInt(int64(r.retry.base), 10) + "/" +
+			strconv.FormatInt(int64(r.retry.maxDelay), 10))
+	}
+	return b.String()
 }
 
 // loadLocalKeys parses local_jwks. Envoy only logs a warning for an unusable inline JWKS and

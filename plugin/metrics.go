@@ -30,8 +30,8 @@ var counterNames = [numCounters]string{
 	counterAllowed:               "allowed",                 // requests let through (no rule, CORS bypass, verified)
 	counterCorsPreflightBypassed: "cors_preflight_bypassed", // bypass_cors_preflight applied
 	counterDenied:                "denied",                  // local replies sent
-	counterJwksFetchSuccess:      "jwks_fetch_success",      // remote JWKS fetched (no fetcher yet: stays 0)
-	counterJwksFetchFailed:       "jwks_fetch_failed",       // remote keys unavailable when needed
+	counterJwksFetchSuccess:      "jwks_fetch_success",      // remote JWKS fetches that succeeded (by this VM; others reuse them)
+	counterJwksFetchFailed:       "jwks_fetch_failed",       // remote JWKS fetches that failed, retries included
 	counterJwtCacheHit:           "jwt_cache_hit",
 	counterJwtCacheMiss:          "jwt_cache_miss",
 	counterReportOnlyDenied:      "report_only_denied", // x_report_only: requests that would have been denied

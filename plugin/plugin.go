@@ -5,9 +5,10 @@
 // plugin.go (VM and plugin contexts), config.go and protojson.go (JSON to raw config),
 // compile.go (raw config to the immutable runtime), extractor.go (token locations),
 // matcher.go (rules), requirement.go (requirement trees), authenticator.go (one token's
-// checks), keys.go (key sources), jwt_cache.go, claim_headers.go, metadata.go, response.go
-// (the status table), metrics.go, filter.go (the request path), request.go (the request as
-// read from the host).
+// checks), keys.go (key sources), jwks_cache.go, jwks_shared.go and jwks_fetcher.go (remote
+// JWKS: the per-VM cache, shared data between VMs, the fetch), jwt_cache.go,
+// claim_headers.go, metadata.go, response.go (the status table), metrics.go, filter.go (the
+// request path), request.go (the request as read from the host).
 package plugin
 
 import (
@@ -40,15 +41,19 @@ type vmContext struct {
 	env compileEnv
 }
 
-func (vm *vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{vm: vm} }
+func (vm *vmContext) NewPluginContext(id uint32) types.PluginContext {
+	return &pluginContext{vm: vm, jwks: newJwksStore(id, vm.now)}
+}
 
 // pluginContext holds the compiled configuration. A new configuration replaces it only once
-// it has compiled completely: a bad one leaves nothing half applied.
+// it has compiled completely: a bad one leaves nothing half applied. The remote key sets
+// (jwks) outlive configurations: a new one with the same remote_jwks keeps their keys.
 type pluginContext struct {
 	types.DefaultPluginContext
-	vm *vmContext
-	rt *runtime
-	m  *metrics
+	vm   *vmContext
+	rt   *runtime
+	m    *metrics
+	jwks *jwksStore
 }
 
 // OnPluginStart reads the configuration, parses it, compiles it and swaps it in. Every
@@ -80,10 +85,16 @@ func (pc *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	if len(data) == 0 {
 		proxywasm.LogWarn("jwt_authn: empty configuration: no providers and no rules, every request passes")
 	}
+	pc.jwks.enter(pc.jwks.root)
+	pc.jwks.bind(rt, m)
 	pc.rt, pc.m = rt, m
 	return types.OnPluginStartStatusOK
 }
 
-func (pc *pluginContext) NewHttpContext(uint32) types.HttpContext {
-	return &httpContext{rt: pc.rt, m: pc.m, now: pc.vm.now}
+// OnTick runs the remote key sets' background work (retries, async refreshes, waiting for
+// another VM's fetch); the tick period is set by them, and is 0 when they have nothing to do.
+func (pc *pluginContext) OnTick() { pc.jwks.onTick() }
+
+func (pc *pluginContext) NewHttpContext(id uint32) types.HttpContext {
+	return &httpContext{id: id, rt: pc.rt, m: pc.m, jwks: pc.jwks, now: pc.vm.now}
 }

@@ -38,9 +38,21 @@ type verifyContext struct {
 	out    *outputs // nil when only checking (x_require_valid_tokens): no side effects
 	parsed []parsedToken
 	counts [numCounters]uint32
+	// pending lists the remote key sets this run waits for (statusPending).
+	pending []*jwksEntry
 }
 
 func (c *verifyContext) count(k counterKind) { c.counts[k]++ }
+
+// wait records that the run needs keys e is fetching.
+func (c *verifyContext) wait(e *jwksEntry) {
+	for _, p := range c.pending {
+		if p == e {
+			return
+		}
+	}
+	c.pending = append(c.pending, e)
+}
 
 // sanitize is Envoy's Extractor::sanitizeHeaders, which every leaf runs before it extracts:
 // the headers its providers set are removed, including values that an earlier leaf of this
@@ -129,11 +141,22 @@ func (everyTokenRequirement) verify(c *verifyContext) status {
 
 type allRequirement struct{ children []requirement }
 
+// verify returns the first failure. A child waiting for keys does not stop the others: Envoy
+// runs them in parallel and completes at the first failure, which may come from a later
+// child while the fetch is out.
 func (r *allRequirement) verify(c *verifyContext) status {
+	pending := false
 	for _, ch := range r.children {
-		if st := ch.verify(c); st != statusOK {
+		switch st := ch.verify(c); st {
+		case statusOK:
+		case statusPending:
+			pending = true
+		default:
 			return st
 		}
+	}
+	if pending {
+		return statusPending
 	}
 	return statusOK
 }
@@ -150,12 +173,22 @@ func (r *anyRequirement) verify(c *verifyContext) status {
 		return r.finish(r.indexed(c))
 	}
 	final := statusJwtMissed
+	pending := false
 	for _, ch := range r.children {
 		st := ch.verify(c)
-		if st == statusOK {
+		switch st {
+		case statusOK:
 			return statusOK
+		case statusPending:
+			pending = true
+			continue
 		}
 		final = preferError(final, st)
+	}
+	if pending {
+		// No child passed yet; one may once its keys are there (Envoy waits too, also under
+		// allow_missing_or_failed, whose outputs depend on it).
+		return statusPending
 	}
 	return r.finish(final)
 }
@@ -279,16 +312,24 @@ func (r *anyRequirement) indexed(c *verifyContext) status {
 	var resultsBuf [4]childResult
 	results := resultsBuf[:0]
 	prev := -1
+	pending := false
 	for _, i := range active {
 		r.sanitizeSkipped(c, prev+1, i)
 		prev = i
 		st := r.children[i].verify(c)
-		if st == statusOK {
+		switch st {
+		case statusOK:
 			return statusOK
+		case statusPending:
+			pending = true
+			continue
 		}
 		results = append(results, childResult{i, st})
 	}
 	r.sanitizeSkipped(c, prev+1, len(r.children))
+	if pending {
+		return statusPending
+	}
 
 	// Envoy's preference, by position: the real error with the highest index, else
 	// JwtUnknownIssuer if any child has it, else JwtMissed.

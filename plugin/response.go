@@ -50,6 +50,9 @@ const (
 	// set that Envoy would only warn about refuses plugin start here.
 	statusJwksFetchFail status = 40
 
+	// statusPending is ours: verification waits for remote keys being fetched (the request
+	// pauses and is verified again). It never becomes a reply.
+	statusPending status = 254
 	// statusInternal is ours: a host call failed, so the request cannot be handled safely.
 	statusInternal status = 255
 )

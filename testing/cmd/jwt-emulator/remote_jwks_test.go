@@ -1,0 +1,141 @@
+package main_test
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// remoteExample is examples/remote-jwks/example.json.
+type remoteExample struct {
+	Now        string            `json:"now"`
+	Path       string            `json:"path"`
+	Token      string            `json:"token"`
+	Expect     map[string]string `json:"expect_headers"`
+	JWKSServer struct {
+		Cluster string `json:"cluster"`
+		Path    string `json:"path"`
+		File    string `json:"file"`
+	} `json:"jwks_server"`
+}
+
+func loadRemoteExample(t *testing.T) (remoteExample, string) {
+	t.Helper()
+	root := filepath.Join("..", "..", "..", "examples", "remote-jwks")
+	var ex remoteExample
+	b, err := os.ReadFile(filepath.Join(root, "example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &ex); err != nil {
+		t.Fatal(err)
+	}
+	return ex, root
+}
+
+// sendToken sends the documented request with token and returns the status, the body and, for
+// a 200, the headers the echo upstream received.
+func sendToken(t *testing.T, addr, path, token string) (int, string, map[string][]string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", "http://"+addr+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		return resp.StatusCode, string(raw), nil
+	}
+	var echoed struct {
+		Headers map[string][]string `json:"headers"`
+	}
+	if err := json.Unmarshal(raw, &echoed); err != nil {
+		t.Fatalf("echo body %q: %v", raw, err)
+	}
+	return resp.StatusCode, string(raw), echoed.Headers
+}
+
+// TestRemoteExampleThroughEmulator runs examples/remote-jwks as its README does: a JWKS server
+// on loopback, the emulator with two workers and -cluster jwks=ADDR, and curl. The filter
+// fetches the JWKS through the cluster once for both workers (shared data), and the documented
+// token reaches the upstream with its claim header.
+func TestRemoteExampleThroughEmulator(t *testing.T) {
+	ex, root := loadRemoteExample(t)
+	set, err := os.ReadFile(filepath.Join(root, ex.JWKSServer.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits atomic.Int32
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != ex.JWKSServer.Path || r.Method != "GET" {
+			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusNotFound)
+			return
+		}
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(set)
+	}))
+	defer idp.Close()
+
+	e := startEmulator(t, buildEmulator(t), "-wasm", shippedModule(t), "-config", filepath.Join(root, "config.json"),
+		"-now", ex.Now, "-workers", "2", "-cluster", ex.JWKSServer.Cluster+"="+strings.TrimPrefix(idp.URL, "http://"))
+	defer e.stop(t)
+
+	if code, body, _ := sendToken(t, e.addr, ex.Path, ""); code != 401 || body != "Jwt is missing" {
+		t.Errorf("without a token: %d %q, want 401 \"Jwt is missing\"", code, body)
+	}
+	for i := 0; i < 4; i++ { // both workers, twice
+		code, body, headers := sendToken(t, e.addr, ex.Path, ex.Token)
+		if code != 200 {
+			t.Fatalf("request %d with the documented token: %d %q, want 200", i, code, body)
+		}
+		for name, want := range ex.Expect {
+			if got := headers[name]; len(got) != 1 || got[0] != want {
+				t.Errorf("request %d: upstream header %s = %q, want [%q]", i, name, got, want)
+			}
+		}
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("the JWKS server was asked %d times, want once for both workers", n)
+	}
+}
+
+// With the JWKS server down and nothing cached, a token gets Envoy's 401 "Jwks remote fetch is
+// failed" (the README's last paragraph).
+func TestRemoteExampleWithTheJwksServerDown(t *testing.T) {
+	ex, root := loadRemoteExample(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := ln.Addr().String()
+	ln.Close() // nothing listens there now
+
+	e := startEmulator(t, buildEmulator(t), "-wasm", shippedModule(t), "-config", filepath.Join(root, "config.json"),
+		"-now", ex.Now, "-cluster", ex.JWKSServer.Cluster+"="+down)
+	code, body, _ := sendToken(t, e.addr, ex.Path, ex.Token)
+	e.stop(t) // the module log is complete once it exited
+	if code != 401 || body != "Jwks remote fetch is failed" {
+		t.Errorf("JWKS server down: %d %q, want 401 \"Jwks remote fetch is failed\"", code, body)
+	}
+	if !strings.Contains(e.stderr.String(), "fetching the JWKS") {
+		t.Errorf("the module log lacks the fetch failure:\n%s", e.stderr)
+	}
+}
