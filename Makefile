@@ -11,7 +11,7 @@ SDK_COPY  := $(BUILD)/sdk
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all build build-wasm build-emulator build-tinygo test vet bench fuzz clean
+.PHONY: all build build-wasm build-emulator build-tinygo test vet bench bench-wasm fuzz clean
 
 all: build
 
@@ -72,6 +72,15 @@ fuzz:
 
 bench: build
 	$(TEST_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...
+
+# make bench-wasm: the verifier's benchmark bodies compiled to wasm (a wasip1 test binary run on
+# wazero's compiler by testing/cmd/wasmrun), then the shipped filter per request in the host.
+# Extra benchmark flags through BENCHFLAGS, e.g. make bench-wasm BENCHFLAGS=-count=3.
+bench-wasm: $(WASM)
+	GOOS=wasip1 GOARCH=wasm $(GO) test -c -o $(BUILD)/verifier-bench.wasm ./verifier/internal/benchcases
+	$(GO) run ./testing/cmd/wasmrun -cache $(abspath $(BUILD))/wazero-cache $(BUILD)/verifier-bench.wasm \
+		-test.bench=. -test.benchmem -test.run='^$$' $(addprefix -test.,$(patsubst -%,%,$(BENCHFLAGS)))
+	$(TEST_ENV) $(GO) test -run '^$$' -bench . $(BENCHFLAGS) ./testing/host/
 
 clean:
 	rm -rf $(BUILD)
