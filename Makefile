@@ -54,9 +54,10 @@ vet:
 #  3. the full 10k-case differential test against go-jose (the -race run uses fewer cases);
 #  4. a short run of every fuzz target.
 TEST_ENV  = JWT_WASM=$(abspath $(WASM)) JWT_WAZERO_CACHE=$(abspath $(BUILD))/wazero-cache
-FUZZ_PKG  = ./verifier/
-FUZZ_TARGETS = FuzzParse FuzzParseJWKS FuzzParsePEM FuzzVerify
-TEST_FUZZTIME ?= 20s
+# Fuzz targets as package:name.
+FUZZ_TARGETS = ./verifier/:FuzzParse ./verifier/:FuzzParseJWKS ./verifier/:FuzzParsePEM \
+	./verifier/:FuzzVerify ./verifier/:FuzzDER ./testing/host/:FuzzDecodePairs
+TEST_FUZZTIME ?= 15s
 FUZZTIME  ?= 10m
 
 test: build vet
@@ -67,8 +68,9 @@ test: build vet
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
-		echo "fuzz $$t for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $(FUZZ_PKG) || exit 1; \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
 
 bench: build
