@@ -162,16 +162,17 @@ func (c *verifyContext) cacheLookup(p *provider, token string) *cacheEntry {
 	return nil
 }
 
-// accept applies a verified token's outputs: its rendered headers and metadata, and the
-// removal of the token from its header or query parameter when the provider does not
-// forward it. Tokens in cookies stay (Envoy: forward "has no effect for JWTs extracted
-// through from_cookies").
+// accept applies a verified token's outputs: its rendered headers and metadata, its claims
+// for x_authorize, and the removal of the token from its header or query parameter when the
+// provider does not forward it. Tokens in cookies stay (Envoy: forward "has no effect for
+// JWTs extracted through from_cookies").
 func (c *verifyContext) accept(p *provider, e extracted, entry *cacheEntry) {
 	if c.out == nil {
 		return
 	}
 	c.out.ops = append(c.out.ops, entry.ops...)
 	c.out.adds += len(entry.ops)
+	c.out.addVerified(entry)
 	if !p.forward {
 		switch e.loc.kind {
 		case locHeader:

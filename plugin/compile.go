@@ -45,6 +45,7 @@ type runtime struct {
 type rule struct {
 	match *matcher
 	req   requirement // nil: matching requests pass without verification
+	authz *authorizer // x_authorize: a policy on the verified tokens' claims; nil when absent
 }
 
 // defaultReportOnlyHeader is the x_report_only header when none is named.
@@ -121,6 +122,9 @@ func compile(raw *rawConfig, env compileEnv) (*runtime, []string) {
 				probs.add(joinPath(rr.path, "requirement_name"), strconv.Quote(rr.requirementName)+
 					" is not in requirement_map (known: ["+strings.Join(sortedKeys(named), ",")+"])")
 			}
+		}
+		if rr.authorize != nil {
+			r.authz = compileAuthorize(rr.authorize)
 		}
 		rt.rules = append(rt.rules, r)
 	}

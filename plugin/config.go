@@ -148,6 +148,7 @@ type rawRule struct {
 	match           *rawRouteMatch
 	requires        *rawRequirement // nil: no requirement (the rule lets requests through)
 	requirementName string
+	authorize       *rawAuthorize // x_authorize (authorize_config.go); nil when absent
 }
 
 type pathKind uint8
@@ -262,6 +263,7 @@ func parseConfig(data []byte) (*rawConfig, []string) {
 		cfg.requirementMap = append(cfg.requirementMap,
 			rawNamedRequirement{name: e.key, req: parseRequirement(e.val, joinPath(top.at("requirement_map"), e.key), probs)})
 	}
+	checkAuthorizeRules(cfg, probs)
 	if ro := top.obj("x_report_only", "header"); ro != nil {
 		cfg.reportOnly = &rawReportOnly{header: ro.str("header")}
 		checkHeaderValue(ro, "header", probs)
@@ -612,7 +614,7 @@ func parseRequirement(v gjson.Result, path string, probs *problems) *rawRequirem
 }
 
 func parseRule(v gjson.Result, path string, probs *problems) *rawRule {
-	o := decodeObject(v, path, probs, "match", "requires", "requirement_name")
+	o := decodeObject(v, path, probs, "match", "requires", "requirement_name", "x_authorize")
 	r := &rawRule{path: path}
 	if o == nil {
 		probs.add(path, "must be an object (a RequirementRule)")
@@ -632,6 +634,9 @@ func parseRule(v gjson.Result, path string, probs *problems) *rawRule {
 		if r.requirementName = o.str("requirement_name"); r.requirementName == "" {
 			probs.add(o.at("requirement_name"), "must not be empty")
 		}
+	}
+	if az, ok := o.raw("x_authorize"); ok {
+		r.authorize = parseAuthorize(az, o.at("x_authorize"), probs)
 	}
 	return r
 }

@@ -17,8 +17,10 @@ import (
 //     passes;
 //  4. the first matching rule decides; no rule, or a rule without requirement, passes;
 //  5. verify the requirement (and, with x_require_valid_tokens, every token present);
-//  6. pass: apply the verified tokens' headers and metadata; fail: reply 401/403 as Envoy,
-//     or under x_report_only pass with the verdict in a header.
+//     when it passed and the rule has x_authorize, check the verified tokens' claims;
+//  6. pass: apply the verified tokens' headers and metadata; fail: reply 401/403 as Envoy
+//     (403 insufficient_scope for x_authorize), or under x_report_only pass with the
+//     verdict in a header.
 //
 // With local keys every step is synchronous. When step 5 needs remote keys that are being
 // fetched, the request pauses in stateCalling (Envoy's Calling) and waits in the JWKS cache;
@@ -119,6 +121,10 @@ func (f *httpContext) decide(counts *[numCounters]uint32) types.Action {
 		return types.ActionPause
 	}
 	addCounts(counts, &vc.counts)
+	if st == statusOK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {
+		st = statusAuthzDenied
+		counts[counterAuthzDenied]++
+	}
 
 	if err := setMetadata(out.meta); err != nil {
 		return f.fail(statusInternal, req, counts)
@@ -203,7 +209,11 @@ func (f *httpContext) fail(st status, req *request, counts *[numCounters]uint32)
 	if rt == nil {
 		rt = &runtime{}
 	}
-	d := buildDeny(rt, st, req)
+	scope := ""
+	if st == statusAuthzDenied && f.rule != nil && f.rule.authz != nil {
+		scope = f.rule.authz.scope
+	}
+	d := buildDeny(rt, st, req, scope)
 	if err := sendLocalReply(d.code, d.headers, d.body, d.details); err != nil {
 		proxywasm.LogCritical("jwt_authn: sending the local reply failed: " + err.Error())
 	}

@@ -42,6 +42,12 @@ type cacheEntry struct {
 	ops        []headerOp  // forward_payload_header and claim headers, in Envoy's order
 	meta       []metaEntry // header_in_metadata and payload_in_metadata
 	prev, next *cacheEntry
+
+	// authz and authzOK remember the verdict of the last x_authorize policy checked on this
+	// token alone (authorize.go): it depends only on the token and the immutable policy, so
+	// a cache hit on the same rule skips the claim walk.
+	authz   *authorizer
+	authzOK bool
 }
 
 func newJwtCache(size, maxTokenBytes uint32) *jwtCache {

@@ -23,6 +23,7 @@ const (
 	counterJwtCacheHit
 	counterJwtCacheMiss
 	counterReportOnlyDenied
+	counterAuthzDenied
 	numCounters
 )
 
@@ -35,6 +36,7 @@ var counterNames = [numCounters]string{
 	counterJwtCacheHit:           "jwt_cache_hit",
 	counterJwtCacheMiss:          "jwt_cache_miss",
 	counterReportOnlyDenied:      "report_only_denied", // x_report_only: requests that would have been denied
+	counterAuthzDenied:           "authz_denied",       // x_authorize: policy not satisfied (refused, or reported under x_report_only)
 }
 
 func metricName(statPrefix string, k counterKind) string {

@@ -89,6 +89,24 @@ type outputs struct {
 	ops  []headerOp
 	adds int         // add/set ops so far: while 0, removing the filter's headers is a no-op
 	meta []metaEntry // one entry per name, the latest write wins (Envoy's Struct fields)
+	// verified is every token that verified (its JWT cache entry, or a fresh one), for
+	// x_authorize (authorize.go); it starts in verifiedBuf so that the usual one or two tokens
+	// cost no allocation.
+	verified    []*cacheEntry
+	verifiedBuf [2]*cacheEntry
+}
+
+// addVerified records a verified token once, however many providers verified it.
+func (o *outputs) addVerified(e *cacheEntry) {
+	for _, v := range o.verified {
+		if v == e || v.token == e.token {
+			return
+		}
+	}
+	if o.verified == nil {
+		o.verified = o.verifiedBuf[:0]
+	}
+	o.verified = append(o.verified, e)
 }
 
 func (o *outputs) setMeta(key string, v []byte) {

@@ -50,6 +50,9 @@ const (
 	// set that Envoy would only warn about refuses plugin start here.
 	statusJwksFetchFail status = 40
 
+	// statusAuthzDenied is ours: the requirement passed but the verified tokens' claims do not
+	// satisfy the rule's x_authorize policy (authorize.go).
+	statusAuthzDenied status = 253
 	// statusPending is ours: verification waits for remote keys being fetched (the request
 	// pauses and is verified again). It never becomes a reply.
 	statusPending status = 254
@@ -62,49 +65,57 @@ const (
 type reply struct {
 	code uint32 // HTTP status
 	text string // jwt_verify_lib getStatusString: the body, and the details suffix
-	// invalidToken adds `, error="invalid_token"` to WWW-Authenticate: Envoy adds it for every
-	// status except JwtMissed.
-	invalidToken bool
+	// bearerError is the RFC 6750 error code added to WWW-Authenticate (`, error="..."`):
+	// Envoy adds invalid_token for every status except JwtMissed; x_authorize's refusal is
+	// insufficient_scope (RFC 6750 section 3.1). "" adds none.
+	bearerError string
 }
+
+const (
+	errInvalidToken      = "invalid_token"
+	errInsufficientScope = "insufficient_scope"
+)
 
 // replies is the single status table. 401 everywhere except Audiences not allowed (403), as
 // in filter.cc onComplete; texts are jwt_verify_lib's (Envoy source/common/jwt/status.cc).
+// The x_authorize refusal (ours) is a 403 as well.
 var replies = [...]reply{
-	statusOK:                             {200, "OK", false},
-	statusJwtMissed:                      {401, "Jwt is missing", false},
-	statusJwtNotYetValid:                 {401, "Jwt not yet valid", true},
-	statusJwtExpired:                     {401, "Jwt is expired", true},
-	statusJwtBadFormat:                   {401, "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", true},
-	statusJwtHeaderBadBase64:             {401, "Jwt header is an invalid Base64url encoded", true},
-	statusJwtHeaderBadJSON:               {401, "Jwt header is an invalid JSON", true},
-	statusJwtHeaderBadAlg:                {401, "Jwt header [alg] field is required and must be a string", true},
-	statusJwtHeaderNotImplementedAlg:     {401, "Jwt header [alg] is not supported", true},
-	statusJwtHeaderBadKid:                {401, "Jwt header [kid] field is not a string", true},
-	statusJwtPayloadBadBase64:            {401, "Jwt payload is an invalid Base64url encoded", true},
-	statusJwtPayloadBadJSON:              {401, "Jwt payload is an invalid JSON", true},
-	statusJwtIssNotString:                {401, "Jwt payload [iss] field is not a string", true},
-	statusJwtSubNotString:                {401, "Jwt payload [sub] field is not a string", true},
-	statusJwtIatNotInteger:               {401, "Jwt payload [iat] field is not an integer", true},
-	statusJwtIatOutOfRange:               {401, "Jwt payload [iat] field is not a positive 64 bit integer", true},
-	statusJwtNbfNotInteger:               {401, "Jwt payload [nbf] field is not an integer", true},
-	statusJwtNbfOutOfRange:               {401, "Jwt payload [nbf] field is not a positive 64 bit integer", true},
-	statusJwtExpNotInteger:               {401, "Jwt payload [exp] field is not an integer", true},
-	statusJwtExpOutOfRange:               {401, "Jwt payload [exp] field is not a positive 64 bit integer", true},
-	statusJwtJtiNotString:                {401, "Jwt payload [jti] field is not a string", true},
-	statusJwtAudNotString:                {401, "Jwt payload [aud] field is not a string or string list", true},
-	statusJwtSignatureBadBase64:          {401, "Jwt signature is an invalid Base64url encoded", true},
-	statusJwtEd25519SignatureWrongLength: {401, "Jwt ED25519 signature is wrong length", true},
-	statusJwtUnknownIssuer:               {401, "Jwt issuer is not configured", true},
-	statusJwtAudienceNotAllowed:          {403, "Audiences in Jwt are not allowed", true},
-	statusJwtVerificationFail:            {401, "Jwt verification fails", true},
-	statusJwtMultipleTokens:              {401, "Found multiple Jwt tokens", true},
-	statusJwksParseError:                 {401, "Jwks is an invalid JSON", true},
-	statusJwksNoKeys:                     {401, "Jwks does not have [keys] field", true},
-	statusJwksBadKeys:                    {401, "[keys] in Jwks is not an array", true},
-	statusJwksNoValidKeys:                {401, "Jwks doesn't have any valid public key", true},
-	statusJwksKidAlgMismatch:             {401, "Jwks doesn't have key to match kid or alg from Jwt", true},
-	statusJwksFetchFail:                  {401, "Jwks remote fetch is failed", true},
-	statusInternal:                       {500, "Internal error in jwt_authn filter", false},
+	statusOK:                             {200, "OK", ""},
+	statusJwtMissed:                      {401, "Jwt is missing", ""},
+	statusJwtNotYetValid:                 {401, "Jwt not yet valid", errInvalidToken},
+	statusJwtExpired:                     {401, "Jwt is expired", errInvalidToken},
+	statusJwtBadFormat:                   {401, "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", errInvalidToken},
+	statusJwtHeaderBadBase64:             {401, "Jwt header is an invalid Base64url encoded", errInvalidToken},
+	statusJwtHeaderBadJSON:               {401, "Jwt header is an invalid JSON", errInvalidToken},
+	statusJwtHeaderBadAlg:                {401, "Jwt header [alg] field is required and must be a string", errInvalidToken},
+	statusJwtHeaderNotImplementedAlg:     {401, "Jwt header [alg] is not supported", errInvalidToken},
+	statusJwtHeaderBadKid:                {401, "Jwt header [kid] field is not a string", errInvalidToken},
+	statusJwtPayloadBadBase64:            {401, "Jwt payload is an invalid Base64url encoded", errInvalidToken},
+	statusJwtPayloadBadJSON:              {401, "Jwt payload is an invalid JSON", errInvalidToken},
+	statusJwtIssNotString:                {401, "Jwt payload [iss] field is not a string", errInvalidToken},
+	statusJwtSubNotString:                {401, "Jwt payload [sub] field is not a string", errInvalidToken},
+	statusJwtIatNotInteger:               {401, "Jwt payload [iat] field is not an integer", errInvalidToken},
+	statusJwtIatOutOfRange:               {401, "Jwt payload [iat] field is not a positive 64 bit integer", errInvalidToken},
+	statusJwtNbfNotInteger:               {401, "Jwt payload [nbf] field is not an integer", errInvalidToken},
+	statusJwtNbfOutOfRange:               {401, "Jwt payload [nbf] field is not a positive 64 bit integer", errInvalidToken},
+	statusJwtExpNotInteger:               {401, "Jwt payload [exp] field is not an integer", errInvalidToken},
+	statusJwtExpOutOfRange:               {401, "Jwt payload [exp] field is not a positive 64 bit integer", errInvalidToken},
+	statusJwtJtiNotString:                {401, "Jwt payload [jti] field is not a string", errInvalidToken},
+	statusJwtAudNotString:                {401, "Jwt payload [aud] field is not a string or string list", errInvalidToken},
+	statusJwtSignatureBadBase64:          {401, "Jwt signature is an invalid Base64url encoded", errInvalidToken},
+	statusJwtEd25519SignatureWrongLength: {401, "Jwt ED25519 signature is wrong length", errInvalidToken},
+	statusJwtUnknownIssuer:               {401, "Jwt issuer is not configured", errInvalidToken},
+	statusJwtAudienceNotAllowed:          {403, "Audiences in Jwt are not allowed", errInvalidToken},
+	statusJwtVerificationFail:            {401, "Jwt verification fails", errInvalidToken},
+	statusJwtMultipleTokens:              {401, "Found multiple Jwt tokens", errInvalidToken},
+	statusJwksParseError:                 {401, "Jwks is an invalid JSON", errInvalidToken},
+	statusJwksNoKeys:                     {401, "Jwks does not have [keys] field", errInvalidToken},
+	statusJwksBadKeys:                    {401, "[keys] in Jwks is not an array", errInvalidToken},
+	statusJwksNoValidKeys:                {401, "Jwks doesn't have any valid public key", errInvalidToken},
+	statusJwksKidAlgMismatch:             {401, "Jwks doesn't have key to match kid or alg from Jwt", errInvalidToken},
+	statusJwksFetchFail:                  {401, "Jwks remote fetch is failed", errInvalidToken},
+	statusAuthzDenied:                    {403, "Jwt claims do not satisfy the authorization policy", errInsufficientScope},
+	statusInternal:                       {500, "Internal error in jwt_authn filter", ""},
 }
 
 // replyOf returns the table row of s; a status without a row is answered as a failed
@@ -211,9 +222,10 @@ type denyResponse struct {
 }
 
 // buildDeny assembles the local reply for a failed request, as Envoy's onComplete does, with
-// strip_failure_response and the x_deny_response body applied. It runs only on the deny
-// path, so string building here is not on the hot path.
-func buildDeny(rt *runtime, s status, req *request) denyResponse {
+// strip_failure_response and the x_deny_response body applied. scope is the scopes an
+// x_authorize refusal names (RFC 6750 scope attribute); "" for none. It runs only on the
+// deny path, so string building here is not on the hot path.
+func buildDeny(rt *runtime, s status, req *request, scope string) denyResponse {
 	r := replyOf(s)
 	d := denyResponse{code: r.code, details: rcDetails(r.text)}
 	if rt.stripFailureResponse {
@@ -222,8 +234,11 @@ func buildDeny(rt *runtime, s status, req *request) denyResponse {
 	}
 	if s != statusInternal {
 		v := `Bearer realm="` + realm(req) + `"`
-		if r.invalidToken {
-			v += `, error="invalid_token"`
+		if r.bearerError != "" {
+			v += `, error="` + r.bearerError + `"`
+		}
+		if r.bearerError == errInsufficientScope && scope != "" {
+			v += `, scope="` + scope + `"`
 		}
 		d.headers = append(d.headers, [2]string{"www-authenticate", v})
 	}

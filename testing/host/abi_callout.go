@@ -1,6 +1,9 @@
 package host
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // proxy_http_call(upstream, upstream_size, headers, headers_size, body, body_size, trailers,
 // trailers_size, timeout_ms, return_token): exports.cc http_call (always on the root context)
@@ -12,37 +15,32 @@ import "time"
 //   - a body sets content-length.
 //
 // The answer arrives later through proxy_on_http_call_response on the root context.
-func proxyHTTPCall(v *vm, s []uint64) {
+func proxyHTTPCall(v *vm, s []uint64) Status {
 	cluster, ok1 := v.readString(u32(s[0]), u32(s[1]))
 	hdrs, ok2 := v.read(u32(s[2]), u32(s[3]))
 	body, ok3 := v.read(u32(s[4]), u32(s[5]))
 	trls, ok4 := v.read(u32(s[6]), u32(s[7]))
 	if !ok1 || !ok2 || !ok3 || !ok4 {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return StatusInvalidMemoryAccess
 	}
 	tokenPtr := u32(s[9])
 	if !v.writeU32(tokenPtr, 0) {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return StatusInvalidMemoryAccess
 	}
 	if v.root == nil {
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
 	if !v.h.opts.AnyCluster && !v.h.clusters[cluster] {
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
 	headers := lowerNames(decodePairs(hdrs))
 	for _, required := range []string{":path", ":method", ":authority"} {
 		if _, ok := headerValue(headers, required); !ok {
-			ret(s, StatusBadArgument)
-			return
+			return StatusBadArgument
 		}
 	}
 	if len(body) > 0 {
-		headers = append(removeHeader(headers, "content-length"), [2]string{"content-length", itoa(uint64(len(body)))})
+		headers = append(removeHeader(headers, "content-length"), [2]string{"content-length", strconv.Itoa(len(body))})
 	}
 	now := v.h.clock.Now()
 	p := &pendingCallout{
@@ -59,16 +57,16 @@ func proxyHTTPCall(v *vm, s []uint64) {
 	}
 	id := v.h.callouts.add(p)
 	v.writeU32(tokenPtr, id)
-	ret(s, StatusOK)
+	return StatusOK
 }
 
 // gRPC: the JWT filter does not use it and the host does not emulate it. Envoy answers an
 // unparseable service with ParseFailure (Context::grpcCall); the host answers every call so,
 // and logs why, rather than pretend the call went out.
-func proxyGrpcUnsupported(v *vm, s []uint64) {
+func proxyGrpcUnsupported(v *vm, s []uint64) Status {
 	v.h.logs.add(v.index, 0, LogError, "host: gRPC callouts are not emulated")
-	ret(s, StatusParseFailure)
+	return StatusParseFailure
 }
 
 // proxy_grpc_close/cancel/send on a token the host never issued: NotFound (Context::grpcSend).
-func proxyGrpcTokenUnknown(v *vm, s []uint64) { ret(s, StatusNotFound) }
+func proxyGrpcTokenUnknown(v *vm, s []uint64) Status { return StatusNotFound }

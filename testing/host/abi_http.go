@@ -9,7 +9,8 @@ import (
 // (Context::getMap for writes, getConstMap for reads). Request maps are reachable from the
 // request callback until the request continues, response maps likewise, HTTP-call maps only
 // during proxy_on_http_call_response, and during proxy_on_log the request and response
-// headers are readable (access-log phase).
+// headers are readable (access-log phase). Response trailers never exist here: the host has no
+// response-trailers step (RATIONALE.md, known differences).
 func (v *vm) headerMap(t MapType, write bool) *[][2]string {
 	switch t {
 	case MapHTTPCallHeaders:
@@ -36,13 +37,8 @@ func (v *vm) headerMap(t MapType, write bool) *[][2]string {
 		case MapRequestHeaders:
 			return &s.reqHeaders
 		case MapResponseHeaders:
-			if s.local != nil && s.localDirect {
-				h := localReplyHeaders(s.local)
-				return &h
-			}
-			return &s.respHeaders
-		case MapResponseTrailers:
-			return &s.respTrailers
+			h := s.clientResponseHeaders() // read-only here, so a copy of the slice will do
+			return &h
 		}
 		return nil
 	}
@@ -59,10 +55,6 @@ func (v *vm) headerMap(t MapType, write bool) *[][2]string {
 		if s.respLive {
 			return &s.respHeaders
 		}
-	case MapResponseTrailers:
-		if s.respTrailersLive {
-			return &s.respTrailers
-		}
 	}
 	return nil
 }
@@ -75,105 +67,94 @@ func (v *vm) inLogPhase() bool {
 // proxy_get_header_map_value(map, key_data, key_size, return_value_data, return_value_size):
 // exports.cc get_header_map_value, Envoy Context::getHeaderMapValue. Only the first value of a
 // repeated header is returned, as in Envoy.
-func proxyGetHeaderMapValue(v *vm, s []uint64) {
+func proxyGetHeaderMapValue(v *vm, s []uint64) Status {
 	t := MapType(u32(s[0]))
 	if t > mapTypeMax {
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
 	key, ok := v.readString(u32(s[1]), u32(s[2]))
 	if !ok {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return StatusInvalidMemoryAccess
 	}
 	m := v.headerMap(t, false)
 	if m == nil {
 		if v.inLogPhase() {
-			ret(s, StatusNotFound)
-			return
+			return StatusNotFound
 		}
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
 	val, found := headerValue(*m, strings.ToLower(key))
 	if !found {
-		ret(s, StatusNotFound)
-		return
+		return StatusNotFound
 	}
 	if !v.copyOut([]byte(val), u32(s[3]), u32(s[4])) {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return StatusInvalidMemoryAccess
 	}
-	ret(s, StatusOK)
+	return StatusOK
 }
 
-// readKeyValue reads the (type, key, value) arguments shared by add and replace.
-func (v *vm) readKeyValue(s []uint64) (MapType, string, string, Status) {
+// proxy_add_header_map_value(map, key_data, key_size, value_data, value_size): exports.cc
+// add_header_map_value, Envoy Context::addHeaderMapValue (addCopy: appended, existing values
+// kept).
+func proxyAddHeaderMapValue(v *vm, s []uint64) Status { return putHeaderMapValue(v, s, false) }
+
+// proxy_replace_header_map_value(map, key_data, key_size, value_data, value_size): exports.cc
+// replace_header_map_value, Envoy Context::replaceHeaderMapValue (setCopy: every value of the
+// key is replaced by one).
+func proxyReplaceHeaderMapValue(v *vm, s []uint64) Status { return putHeaderMapValue(v, s, true) }
+
+// putHeaderMapValue is add and replace: the same arguments and checks, and replace first drops
+// the key's existing values.
+func putHeaderMapValue(v *vm, s []uint64, replace bool) Status {
 	t := MapType(u32(s[0]))
 	if t > mapTypeMax {
-		return 0, "", "", StatusBadArgument
+		return StatusBadArgument
 	}
 	key, ok1 := v.readString(u32(s[1]), u32(s[2]))
 	val, ok2 := v.readString(u32(s[3]), u32(s[4]))
 	if !ok1 || !ok2 {
-		return 0, "", "", StatusInvalidMemoryAccess
-	}
-	return t, strings.ToLower(key), val, StatusOK
-}
-
-// proxy_add_header_map_value: exports.cc add_header_map_value, Envoy addHeaderMapValue
-// (addCopy: appended, existing values kept).
-func proxyAddHeaderMapValue(v *vm, s []uint64) {
-	t, key, val, st := v.readKeyValue(s)
-	if st != StatusOK {
-		ret(s, st)
-		return
+		return StatusInvalidMemoryAccess
 	}
 	m := v.headerMap(t, true)
 	if m == nil {
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
+	}
+	key = strings.ToLower(key)
+	if replace {
+		*m = removeHeader(*m, key)
 	}
 	*m = append(*m, [2]string{key, val})
-	ret(s, StatusOK)
+	return StatusOK
 }
 
-// proxy_replace_header_map_value: Envoy replaceHeaderMapValue (setCopy: every value of the key
-// is replaced by one).
-func proxyReplaceHeaderMapValue(v *vm, s []uint64) {
-	t, key, val, st := v.readKeyValue(s)
+// proxy_remove_header_map_value(map, key_data, key_size): exports.cc remove_header_map_value,
+// Envoy Context::removeHeaderMapValue; removing a missing key is OK.
+func proxyRemoveHeaderMapValue(v *vm, s []uint64) Status {
+	m, key, st := v.writableMap(s)
 	if st != StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	m := v.headerMap(t, true)
-	if m == nil {
-		ret(s, StatusBadArgument)
-		return
-	}
-	*m = append(removeHeader(*m, key), [2]string{key, val})
-	ret(s, StatusOK)
+	*m = removeHeader(*m, strings.ToLower(string(key)))
+	return StatusOK
 }
 
-// proxy_remove_header_map_value: Envoy removeHeaderMapValue; removing a missing key is OK.
-func proxyRemoveHeaderMapValue(v *vm, s []uint64) {
+// writableMap reads the (map, data, size) arguments of remove and set_pairs, in their order of
+// checks: an unknown map type is BadArgument, a bad data pointer InvalidMemoryAccess, a map the
+// module may not change now BadArgument.
+func (v *vm) writableMap(s []uint64) (*[][2]string, []byte, Status) {
 	t := MapType(u32(s[0]))
 	if t > mapTypeMax {
-		ret(s, StatusBadArgument)
-		return
+		return nil, nil, StatusBadArgument
 	}
-	key, ok := v.readString(u32(s[1]), u32(s[2]))
+	data, ok := v.read(u32(s[1]), u32(s[2]))
 	if !ok {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return nil, nil, StatusInvalidMemoryAccess
 	}
 	m := v.headerMap(t, true)
 	if m == nil {
-		ret(s, StatusBadArgument)
-		return
+		return nil, nil, StatusBadArgument
 	}
-	*m = removeHeader(*m, strings.ToLower(key))
-	ret(s, StatusOK)
+	return m, data, StatusOK
 }
 
 func removeHeader(h [][2]string, key string) [][2]string {
@@ -189,166 +170,134 @@ func removeHeader(h [][2]string, key string) [][2]string {
 // proxy_get_header_map_pairs(map, return_data, return_size): exports.cc get_header_map_pairs.
 // An unreachable map reads as empty (Envoy headerMapToPairs(nullptr)); empty pairs are
 // returned as address 0, size 0 (getPairs -> copyToPointerSize("")).
-func proxyGetHeaderMapPairs(v *vm, s []uint64) {
+func proxyGetHeaderMapPairs(v *vm, s []uint64) Status {
 	t := MapType(u32(s[0]))
 	if t > mapTypeMax {
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
 	var data []byte
 	if m := v.headerMap(t, false); m != nil && len(*m) > 0 {
 		data = encodePairs(*m)
 	}
 	if !v.copyOut(data, u32(s[1]), u32(s[2])) {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return StatusInvalidMemoryAccess
 	}
-	ret(s, StatusOK)
+	return StatusOK
 }
 
-// proxy_set_header_map_pairs(map, data, size): Envoy setHeaderMapPairs replaces the whole map;
-// malformed pairs decode to none, which empties it (PairsUtil::toPairs).
-func proxySetHeaderMapPairs(v *vm, s []uint64) {
-	t := MapType(u32(s[0]))
-	if t > mapTypeMax {
-		ret(s, StatusBadArgument)
-		return
-	}
-	data, ok := v.read(u32(s[1]), u32(s[2]))
-	if !ok {
-		ret(s, StatusInvalidMemoryAccess)
-		return
-	}
-	m := v.headerMap(t, true)
-	if m == nil {
-		ret(s, StatusBadArgument)
-		return
+// proxy_set_header_map_pairs(map, data, size): exports.cc set_header_map_pairs, Envoy
+// Context::setHeaderMapPairs replaces the whole map; malformed pairs decode to none, which
+// empties it (PairsUtil::toPairs).
+func proxySetHeaderMapPairs(v *vm, s []uint64) Status {
+	m, data, st := v.writableMap(s)
+	if st != StatusOK {
+		return st
 	}
 	*m = lowerNames(decodePairs(data))
-	ret(s, StatusOK)
+	return StatusOK
 }
 
-// proxy_get_header_map_size(map, return_size): Envoy getHeaderMapSize (HeaderMap::byteSize).
-func proxyGetHeaderMapSize(v *vm, s []uint64) {
+// proxy_get_header_map_size(map, return_size): exports.cc get_header_map_size, Envoy
+// Context::getHeaderMapSize (HeaderMap::byteSize).
+func proxyGetHeaderMapSize(v *vm, s []uint64) Status {
 	t := MapType(u32(s[0]))
 	if t > mapTypeMax {
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
 	m := v.headerMap(t, true)
 	if m == nil {
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
 	if !v.writeU32(u32(s[1]), headerBytes(*m)) {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return StatusInvalidMemoryAccess
 	}
-	ret(s, StatusOK)
+	return StatusOK
 }
 
-// buffer returns the buffer of type t (Envoy Context::getBuffer): nil means NotFound; body
-// buffers outside their callbacks exist but are empty, as Envoy's are.
-func (v *vm) buffer(t BufferType) (data *[]byte, body bool) {
+// buffer resolves a buffer-type argument the way every buffer function does (exports.cc,
+// Envoy Context::getBuffer): an unknown type is BadArgument, a buffer Envoy has none of now is
+// NotFound, and body buffers outside their callbacks exist but are empty, as Envoy's are. body
+// reports a stream body, the only kind proxy_set_buffer_bytes may change.
+func (v *vm) buffer(t BufferType) (data *[]byte, body bool, st Status) {
+	if t > bufferTypeMax {
+		return nil, false, StatusBadArgument
+	}
 	var empty []byte
 	switch t {
 	case BufferVMConfiguration:
 		cfg := v.h.opts.VMConfig
-		return &cfg, false
+		return &cfg, false, StatusOK
 	case BufferPluginConfiguration:
 		if !v.pluginConfigVisible {
-			return nil, false
+			return nil, false, StatusNotFound
 		}
 		cfg := v.h.opts.PluginConfig
-		return &cfg, false
+		return &cfg, false, StatusOK
 	case BufferHTTPCallBody:
 		if v.callout == nil {
-			return nil, false
+			return nil, false, StatusNotFound
 		}
-		return &v.callout.Body, false
+		return &v.callout.Body, false, StatusOK
 	case BufferRequestBody, BufferResponseBody:
 		c := v.active()
 		if c == nil || c.stream == nil {
-			return &empty, false
+			return &empty, false, StatusOK
 		}
 		if t == BufferRequestBody {
-			return &c.stream.reqBody, true
+			return &c.stream.reqBody, true, StatusOK
 		}
-		return &c.stream.respBody, true
+		return &c.stream.respBody, true, StatusOK
 	}
-	return &empty, false
+	return &empty, false, StatusOK
 }
 
 // proxy_get_buffer_bytes(buffer, start, max_size, return_data, return_size): exports.cc
 // get_buffer_bytes: reads are clipped to the buffer; nothing is written when no byte is left.
-func proxyGetBufferBytes(v *vm, s []uint64) {
-	t := BufferType(u32(s[0]))
-	if t > bufferTypeMax {
-		ret(s, StatusBadArgument)
-		return
-	}
-	b, _ := v.buffer(t)
-	if b == nil {
-		ret(s, StatusNotFound)
-		return
+func proxyGetBufferBytes(v *vm, s []uint64) Status {
+	b, _, st := v.buffer(BufferType(u32(s[0])))
+	if st != StatusOK {
+		return st
 	}
 	start, length := uint64(u32(s[1])), uint64(u32(s[2]))
 	size := uint64(len(*b))
 	if start > size {
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
 	if start+length > size {
 		length = size - start
 	}
 	if length > 0 && !v.copyOut((*b)[start:start+length], u32(s[3]), u32(s[4])) {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return StatusInvalidMemoryAccess
 	}
-	ret(s, StatusOK)
+	return StatusOK
 }
 
 // proxy_get_buffer_status(buffer, return_size, return_flags): exports.cc get_buffer_status.
-func proxyGetBufferStatus(v *vm, s []uint64) {
-	t := BufferType(u32(s[0]))
-	if t > bufferTypeMax {
-		ret(s, StatusBadArgument)
-		return
-	}
-	b, _ := v.buffer(t)
-	if b == nil {
-		ret(s, StatusNotFound)
-		return
+func proxyGetBufferStatus(v *vm, s []uint64) Status {
+	b, _, st := v.buffer(BufferType(u32(s[0])))
+	if st != StatusOK {
+		return st
 	}
 	if !v.writeU32(u32(s[1]), uint32(len(*b))) || !v.writeU32(u32(s[2]), 0) {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return StatusInvalidMemoryAccess
 	}
-	ret(s, StatusOK)
+	return StatusOK
 }
 
 // proxy_set_buffer_bytes(buffer, start, size, data, data_size): Envoy Buffer::copyFrom on a
 // body: start 0 and size 0 prepends, start 0 and size >= length replaces, start >= length
 // appends; anything else is BadArgument. Other buffers are read-only here.
-func proxySetBufferBytes(v *vm, s []uint64) {
-	t := BufferType(u32(s[0]))
-	if t > bufferTypeMax {
-		ret(s, StatusBadArgument)
-		return
-	}
-	b, body := v.buffer(t)
-	if b == nil {
-		ret(s, StatusNotFound)
-		return
+func proxySetBufferBytes(v *vm, s []uint64) Status {
+	b, body, st := v.buffer(BufferType(u32(s[0])))
+	if st != StatusOK {
+		return st
 	}
 	data, ok := v.read(u32(s[3]), u32(s[4]))
 	if !ok {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return StatusInvalidMemoryAccess
 	}
 	if !body {
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
 	start, size := uint64(u32(s[1])), uint64(u32(s[2]))
 	cur := uint64(len(*b))
@@ -360,46 +309,42 @@ func proxySetBufferBytes(v *vm, s []uint64) {
 	case start >= cur:
 		*b = append(*b, data...)
 	default:
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
-	ret(s, StatusOK)
+	return StatusOK
 }
 
 // proxy_continue_stream(stream_type): Envoy Context::continueStream. The stream resumes after
 // the current callback returns (addAfterVmCallAction). From a context without a stream (the
 // root context, if the module forgot proxy_set_effective_context) it does nothing and still
 // answers OK, as Envoy does.
-func proxyContinueStream(v *vm, s []uint64) {
+func proxyContinueStream(v *vm, s []uint64) Status {
 	t := StreamType(u32(s[0]))
 	switch {
 	case t > streamTypeMax:
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	case t == StreamUpstream:
-		ret(s, StatusUnimplemented)
-		return
+		return StatusUnimplemented
 	}
 	if c := v.active(); c != nil && c.stream != nil && t <= StreamResponse {
 		st := c.stream
 		v.after = append(v.after, func() { st.continueStream(t) })
 	}
-	ret(s, StatusOK)
+	return StatusOK
 }
 
 // proxy_close_stream(stream_type): Envoy Context::closeStream resets the stream after the
 // callback (response details "wasm_close_stream").
-func proxyCloseStream(v *vm, s []uint64) {
+func proxyCloseStream(v *vm, s []uint64) Status {
 	t := StreamType(u32(s[0]))
 	if t > streamTypeMax {
-		ret(s, StatusBadArgument)
-		return
+		return StatusBadArgument
 	}
 	if c := v.active(); c != nil && c.stream != nil && t <= StreamResponse {
 		st := c.stream
 		v.after = append(v.after, func() { st.resetStream() })
 	}
-	ret(s, StatusOK)
+	return StatusOK
 }
 
 // proxy_send_local_response(status, details, details_size, body, body_size, headers,
@@ -407,13 +352,12 @@ func proxyCloseStream(v *vm, s []uint64) {
 // Context::sendLocalResponse. The reply is sent after the callback returns, the callback's own
 // answer is overridden to stop iteration (stopNextIteration), and spaces in the details
 // become underscores (StringUtil::replaceAllEmptySpace).
-func proxySendLocalResponse(v *vm, s []uint64) {
+func proxySendLocalResponse(v *vm, s []uint64) Status {
 	details, ok1 := v.readString(u32(s[1]), u32(s[2]))
 	body, ok2 := v.read(u32(s[3]), u32(s[4]))
 	hdrs, ok3 := v.read(u32(s[5]), u32(s[6]))
 	if !ok1 || !ok2 || !ok3 {
-		ret(s, StatusInvalidMemoryAccess)
-		return
+		return StatusInvalidMemoryAccess
 	}
 	lr := &LocalResponse{
 		Status:     u32(s[0]),
@@ -427,7 +371,7 @@ func proxySendLocalResponse(v *vm, s []uint64) {
 		v.after = append(v.after, func() { st.sendLocal(lr) })
 	}
 	v.stopNext = true
-	ret(s, StatusOK)
+	return StatusOK
 }
 
 func spaceToUnderscore(r rune) rune {

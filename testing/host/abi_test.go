@@ -1,6 +1,7 @@
 package host_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
@@ -49,7 +50,7 @@ func TestHostCallStatusesMatchEnvoy(t *testing.T) {
 		{"request headers are readable in on_log", "log_path=/x?y=1 status=0"},
 	}
 	for _, c := range cases {
-		if !contains(logs, c.want) {
+		if !slices.Contains(logs, c.want) {
 			t.Errorf("%s: no log line %q", c.check, c.want)
 		}
 	}

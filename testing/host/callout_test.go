@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestCalloutAnswerDeliveredToRootContext(t *testing.T) {
 				t.Fatal(err)
 			}
 			logs := h.Logs(host.LogInfo)
-			if !contains(logs, c.wantLog) {
+			if !slices.Contains(logs, c.wantLog) {
 				t.Fatalf("no log line %q in %v", c.wantLog, logs)
 			}
 			lr := s.LocalResponse()
@@ -107,7 +108,7 @@ func TestContinueWithoutEffectiveContextLeavesStreamPaused(t *testing.T) {
 	if err := h.Respond(co.ID, host.CalloutResponse{Headers: [][2]string{{":status", "200"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if !contains(h.Logs(host.LogInfo), "continue=0") {
+	if !slices.Contains(h.Logs(host.LogInfo), "continue=0") {
 		t.Fatalf("continue status not OK: %v", h.Logs(host.LogInfo))
 	}
 	if !s.Paused() {

@@ -60,7 +60,6 @@ var DefaultNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Host is one started plugin in N VMs.
 type Host struct {
-	mod     *Module
 	opts    Options
 	imports []hostFunc
 	clock   Clock
@@ -99,7 +98,6 @@ func Start(ctx context.Context, m *Module, opts Options) (*Host, error) {
 		opts.MaxLogLines = 100000
 	}
 	h := &Host{
-		mod:      m,
 		opts:     opts,
 		imports:  importTable(),
 		clock:    opts.Clock,

@@ -73,6 +73,7 @@ func registerImports(ctx context.Context, rt wazero.Runtime) error {
 	return nil
 }
 
+// params is a signature of n i32 parameters, the common case.
 func params(n int) []api.ValueType {
 	p := make([]api.ValueType, n)
 	for i := range p {
@@ -80,6 +81,9 @@ func params(n int) []api.ValueType {
 	}
 	return p
 }
+
+// sig is a signature written out, for functions that take an i64.
+func sig(ps ...api.ValueType) []api.ValueType { return ps }
 
 var (
 	retI32 = []api.ValueType{i32}

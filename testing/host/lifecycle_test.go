@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,25 +102,13 @@ func TestLocalReplyPassesThroughResponseCallbacks(t *testing.T) {
 		t.Fatalf("local response %+v, want 403 denied with details probe_denied", lr)
 	}
 	want := [][2]string{{":status", "403"}, {"content-length", "6"}, {"content-type", "text/plain"}, {"x-reason", "probe"}, {"x-probe", "seen"}}
-	if got := s.ResponseHeaders(); !equalPairs(got, want) {
+	if got := s.ResponseHeaders(); !slices.Equal(got, want) {
 		t.Errorf("client response headers %v, want %v", got, want)
 	}
 	s.SendResponseHeaders([][2]string{{":status", "200"}}, true)
 	if n := countLines(h.Logs(host.LogInfo), "response_status=403") + countLines(h.Logs(host.LogInfo), "response_status=200"); n != 1 {
 		t.Errorf("on_response_headers ran %d times, want once, for the local reply only", n)
 	}
-}
-
-func equalPairs(a, b [][2]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // time.Sleep inside a callback: Envoy 1.33 crashes the Go runtime (poll_oneoff ENOSYS), Envoy

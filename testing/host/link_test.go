@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,17 +90,17 @@ func TestRestrictedCallDuringInitializeFailsStart(t *testing.T) {
 		args    []byte
 		wantErr bool
 	}{
-		{"proxy_log is allowed", "proxy_log", []byte{wI32, wI32, wI32}, concat(i32const(2), i32const(0), i32const(0)), false},
+		{"proxy_log is allowed", "proxy_log", []byte{wI32, wI32, wI32}, slices.Concat(i32const(2), i32const(0), i32const(0)), false},
 		{"proxy_set_tick_period_milliseconds is not", "proxy_set_tick_period_milliseconds", []byte{wI32}, i32const(1000), true},
 		{"proxy_http_call is not", "proxy_http_call", []byte{wI32, wI32, wI32, wI32, wI32, wI32, wI32, wI32, wI32, wI32},
-			concat(i32const(0), i32const(0), i32const(0), i32const(0), i32const(0), i32const(0), i32const(0), i32const(0), i32const(0), i32const(0)), true},
+			slices.Concat(i32const(0), i32const(0), i32const(0), i32const(0), i32const(0), i32const(0), i32const(0), i32const(0), i32const(0), i32const(0)), true},
 	}
 	for _, c := range cases {
 		for _, p := range host.Profiles() {
 			t.Run(c.name+"/"+string(p), func(t *testing.T) {
 				var fn int
 				m := proxyModule(func(m *wasmBin) { fn = m.importFunc("env", c.fn, c.params, []byte{wI32}) }).withAllocator()
-				m.export("_initialize", m.function(nil, nil, concat(c.args, call(fn), []byte{opDrop})...))
+				m.export("_initialize", m.function(nil, nil, slices.Concat(c.args, call(fn), []byte{opDrop})...))
 				h, err := host.Start(context.Background(), compileBin(t, m), host.Options{Profile: p, VMs: 1})
 				if h != nil {
 					defer h.Close()
@@ -120,9 +121,9 @@ func TestRestrictedCallInsideMemoryAllocateFailsTheVM(t *testing.T) {
 	m := proxyModule(func(m *wasmBin) {
 		random = m.importFunc("wasi_snapshot_preview1", "random_get", []byte{wI32, wI32}, []byte{wI32})
 		pairs = m.importFunc("env", "proxy_get_header_map_pairs", []byte{wI32, wI32, wI32}, []byte{wI32})
-	}).withAllocator(concat(i32const(512), i32const(8), call(random), []byte{opDrop})...)
+	}).withAllocator(slices.Concat(i32const(512), i32const(8), call(random), []byte{opDrop})...)
 	m.export("proxy_on_request_headers", m.function([]byte{wI32, wI32, wI32}, []byte{wI32},
-		concat(i32const(0), i32const(2048), i32const(2052), call(pairs), []byte{opDrop}, i32const(0))...))
+		slices.Concat(i32const(0), i32const(2048), i32const(2052), call(pairs), []byte{opDrop}, i32const(0))...))
 	h := start(t, compileBin(t, m), host.Options{VMs: 1})
 	s := h.NewStream(host.StreamOptions{})
 	s.SendRequestHeaders(get("/"), true)
@@ -132,12 +133,4 @@ func TestRestrictedCallInsideMemoryAllocateFailsTheVM(t *testing.T) {
 	if lr := s.LocalResponse(); lr == nil || lr.Status != 503 || lr.Details != "wasm_fail_stream" {
 		t.Fatalf("local response = %+v, want 503 wasm_fail_stream", lr)
 	}
-}
-
-func concat(parts ...[]byte) []byte {
-	var out []byte
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
 }

@@ -64,6 +64,16 @@ func (s *logStore) messages(min LogLevel) []string {
 	return out
 }
 
+// logFromModule keeps a line the module logged (proxy_log or stdout/stderr) under the context
+// it acts for.
+func (v *vm) logFromModule(level LogLevel, msg string) {
+	var id uint32
+	if c := v.active(); c != nil {
+		id = c.id
+	}
+	v.h.logs.add(v.index, id, level, msg)
+}
+
 // Logs returns the messages logged at level or above, oldest first.
 func (h *Host) Logs(level LogLevel) []string { return h.logs.messages(level) }
 

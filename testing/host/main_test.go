@@ -107,13 +107,3 @@ func probe(t testing.TB, config string, opts host.Options) *host.Host {
 func get(path string) [][2]string {
 	return [][2]string{{":method", "GET"}, {":path", path}, {":authority", "example.com"}, {":scheme", "https"}}
 }
-
-// contains reports whether lines holds want.
-func contains(lines []string, want string) bool {
-	for _, l := range lines {
-		if l == want {
-			return true
-		}
-	}
-	return false
-}

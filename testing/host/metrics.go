@@ -13,17 +13,23 @@ type metric struct {
 
 type metricStore struct {
 	mu     sync.Mutex
-	byName map[string]*metric
+	byName map[metricKey]*metric
 }
 
-func newMetricStore() *metricStore { return &metricStore{byName: map[string]*metric{}} }
+// metricKey names a stat: a name reused with another type is another stat, as Envoy's scope
+// keeps counters, gauges and histograms apart.
+type metricKey struct {
+	typ  MetricType
+	name string
+}
 
-// define returns the stat for name, creating it; a name reused with another type gets its own
-// stat, as Envoy's scope keeps counters, gauges and histograms apart.
+func newMetricStore() *metricStore { return &metricStore{byName: map[metricKey]*metric{}} }
+
+// define returns the stat of type t named name, creating it.
 func (s *metricStore) define(t MetricType, name string) *metric {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key := name + "\x00" + itoa(uint64(t))
+	key := metricKey{t, name}
 	m, ok := s.byName[key]
 	if !ok {
 		m = &metric{typ: t}
@@ -35,7 +41,7 @@ func (s *metricStore) define(t MetricType, name string) *metric {
 func (s *metricStore) lookup(t MetricType, name string) (*metric, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, ok := s.byName[name+"\x00"+itoa(uint64(t))]
+	m, ok := s.byName[metricKey{t, name}]
 	return m, ok
 }
 

@@ -66,25 +66,6 @@ var wasi533 = []string{
 	"path_rename", "path_symlink", "path_unlink_file", "sock_accept", "sock_shutdown",
 }
 
-// envFunctions are the env imports cpp-host registers for ABI 0.2.1: FOR_ALL_HOST_FUNCTIONS
-// with the proxy_ prefix, the 0.2.1-specific ones, and two unprefixed helpers
-// (src/wasm.cc, WasmBase::registerCallbacks).
-var envFunctions = []string{
-	"proxy_log", "proxy_get_status", "proxy_set_property", "proxy_get_property",
-	"proxy_send_local_response", "proxy_get_shared_data", "proxy_set_shared_data",
-	"proxy_register_shared_queue", "proxy_resolve_shared_queue", "proxy_dequeue_shared_queue",
-	"proxy_enqueue_shared_queue", "proxy_get_header_map_value", "proxy_add_header_map_value",
-	"proxy_replace_header_map_value", "proxy_remove_header_map_value",
-	"proxy_get_header_map_pairs", "proxy_set_header_map_pairs", "proxy_get_header_map_size",
-	"proxy_get_buffer_status", "proxy_get_buffer_bytes", "proxy_set_buffer_bytes",
-	"proxy_http_call", "proxy_grpc_call", "proxy_grpc_stream", "proxy_grpc_close",
-	"proxy_grpc_cancel", "proxy_grpc_send", "proxy_set_tick_period_milliseconds",
-	"proxy_get_current_time_nanoseconds", "proxy_define_metric", "proxy_increment_metric",
-	"proxy_record_metric", "proxy_get_metric", "proxy_set_effective_context", "proxy_done",
-	"proxy_call_foreign_function", "proxy_continue_stream", "proxy_close_stream",
-	"proxy_get_log_level", "pthread_equal", "emscripten_notify_memory_growth",
-}
-
 // Restricted phases. cpp-host lets the module call only an allow-list of host functions while
 // it runs _initialize/main (src/wasm.cc, WasmBase::startVm) and proxy_on_memory_allocate
 // (include/proxy-wasm/wasm.h, WasmBase::allocMemory); anything else traps the VM
@@ -111,6 +92,7 @@ var mallocAllowedBase = []string{"env.proxy_log", "fd_write", "clock_time_get"}
 var mallocAllowed533 = []string{"poll_oneoff"}
 
 type profileSpec struct {
+	env                map[string]bool // the same in every profile: envImports
 	wasi               map[string]bool
 	pollOneoffSucceeds bool
 	startAllowed       map[string]bool
@@ -131,18 +113,29 @@ func (p Profile) spec() profileSpec {
 	switch p {
 	case ProfileEnvoy133:
 		return profileSpec{
+			env:           envNames(),
 			wasi:          set(wasiBase, wasi427),
 			startAllowed:  set(startAllowedBase, startAllowedGo427),
 			mallocAllowed: set(mallocAllowedBase),
 		}
 	default:
 		return profileSpec{
+			env:                envNames(),
 			wasi:               set(wasiBase, wasi427, wasi533),
 			pollOneoffSucceeds: true,
 			startAllowed:       set(startAllowedBase, startAllowedGo427, startAllowedGo533),
 			mallocAllowed:      set(mallocAllowedBase, mallocAllowed533),
 		}
 	}
+}
+
+// envNames is the set of env functions every profile links.
+func envNames() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range envImports() {
+		m[f.name] = true
+	}
+	return m
 }
 
 // WASIFunctions lists the WASI functions the profile provides, sorted.
@@ -159,12 +152,7 @@ func (p Profile) WASIFunctions() []string {
 func (s profileSpec) provides(module, name string) bool {
 	switch module {
 	case "env":
-		for _, f := range envFunctions {
-			if f == name {
-				return true
-			}
-		}
-		return false
+		return s.env[name]
 	case "wasi_snapshot_preview1", "wasi_unstable":
 		return s.wasi[name]
 	}

@@ -187,10 +187,7 @@ func (s *Stream) requestProp() (propValue, bool) {
 
 func (s *Stream) responseProp() (propValue, bool) {
 	respHeaders := func() ([][2]string, bool) {
-		if s.local != nil && s.localDirect {
-			return localReplyHeaders(s.local), true
-		}
-		return s.respHeaders, s.respLive || s.inLog
+		return s.clientResponseHeaders(), s.localDirect || s.respLive || s.inLog
 	}
 	attrs := map[string]func() (propValue, bool){
 		"code": func() (propValue, bool) {

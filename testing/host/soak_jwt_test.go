@@ -83,11 +83,7 @@ func TestSoakJWTFilter(t *testing.T) {
 				}
 			}
 			end := h.MemorySizes()
-			for vm := range end {
-				if grew := int64(end[vm]) - int64(warm[vm]); grew > memoryGrowthBound {
-					t.Errorf("vm %d: linear memory grew by %d bytes after warm-up (%d -> %d)", vm, grew, warm[vm], end[vm])
-				}
-			}
+			checkMemoryFlat(t, warm, end)
 			t.Logf("%d requests over 2 VMs (%v); memory after warm-up %v, at the end %v; poll_oneoff calls %d",
 				n, counts, warm, end, h.Calls()["wasi_snapshot_preview1.poll_oneoff"])
 		})

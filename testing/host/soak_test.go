@@ -51,12 +51,19 @@ func soak(t *testing.T, h *host.Host, n, warmup int) soakResult {
 		}
 	}
 	r.end = h.MemorySizes()
-	for vm := range r.end {
-		if grew := int64(r.end[vm]) - int64(r.warm[vm]); grew > memoryGrowthBound {
-			t.Errorf("vm %d: linear memory grew by %d bytes after warm-up (%d -> %d), bound %d", vm, grew, r.warm[vm], r.end[vm], memoryGrowthBound)
+	checkMemoryFlat(t, r.warm, r.end)
+	return r
+}
+
+// checkMemoryFlat fails the test for each VM whose linear memory grew by more than
+// memoryGrowthBound between warm and end.
+func checkMemoryFlat(t *testing.T, warm, end []uint32) {
+	t.Helper()
+	for vm := range end {
+		if grew := int64(end[vm]) - int64(warm[vm]); grew > memoryGrowthBound {
+			t.Errorf("vm %d: linear memory grew by %d bytes after warm-up (%d -> %d), bound %d", vm, grew, warm[vm], end[vm], memoryGrowthBound)
 		}
 	}
-	return r
 }
 
 // The shipped module through 100k requests across 2 VMs, under each profile: no VM failure, no

@@ -22,16 +22,18 @@ const (
 	StatusUnimplemented       Status = 12
 )
 
-// Errno values returned by the WASI functions (wasi_snapshot_preview1 errno), only those
-// proxy-wasm-cpp-host returns.
+// errno is what the WASI functions return (wasi_snapshot_preview1 errno); only the values
+// proxy-wasm-cpp-host returns are named.
+type errno uint16
+
 const (
-	errnoSuccess = 0
-	errnoBadf    = 8
-	errnoFault   = 21
-	errnoInval   = 28
-	errnoNoent   = 44
-	errnoNosys   = 52
-	errnoNotsup  = 58
+	errnoSuccess errno = 0
+	errnoBadf    errno = 8
+	errnoFault   errno = 21
+	errnoInval   errno = 28
+	errnoNoent   errno = 44
+	errnoNosys   errno = 52
+	errnoNotsup  errno = 58
 )
 
 // MapType is proxy_map_type_t.

@@ -31,22 +31,20 @@ type LocalResponse struct {
 // part of Envoy's filter manager: they call the module's callbacks with Envoy's rules about
 // which header maps and buffers are reachable when, and what pausing means.
 type Stream struct {
-	h    *Host
 	v    *vm
 	c    *hctx
 	opts StreamOptions
 	t0   time.Time // request.time
 
-	reqHeaders, reqTrailers   [][2]string
-	respHeaders, respTrailers [][2]string
-	reqBody, respBody         []byte // buffer visible to the module in the body callback
-	reqForwarded              []byte // body that went upstream
-	respForwarded             []byte
+	reqHeaders, reqTrailers, respHeaders [][2]string // no response trailers: see RATIONALE.md
+	reqBody, respBody                    []byte      // buffer visible to the module in the body callback
+	reqForwarded                         []byte      // body that went upstream
+	respForwarded                        []byte
 
 	// Which maps the module may touch now (Envoy nulls its map pointers when a callback
 	// continues: Context::decodeHeaders, continueStream).
-	reqLive, respLive, reqTrailersLive, respTrailersLive bool
-	inLog                                                bool
+	reqLive, respLive, reqTrailersLive bool
+	inLog                              bool
 
 	reqPaused, respPaused bool
 	pendingReqBody        []byte // body that arrived while headers were paused
@@ -56,10 +54,9 @@ type Stream struct {
 
 	upstreamStarted bool           // response headers arrived from upstream
 	local           *LocalResponse // proxy_send_local_response
-	localDirect     bool           // local reply bypassed the filter chain
+	localDirect     bool           // local is set and bypassed the filter chain
 	hung            bool           // a second local reply: Envoy leaves the stream stuck
-	failedStream    bool
-	reset           bool // proxy_close_stream reset the stream
+	reset           bool           // proxy_close_stream reset the stream
 	done            bool
 	wake            chan struct{} // closed and replaced whenever the stream may have been released
 }
@@ -77,8 +74,8 @@ func (h *Host) NewStream(opts StreamOptions) *Stream {
 	}
 	v := h.pick()
 	v.mu.Lock()
-	s := &Stream{h: h, v: v, opts: opts, t0: h.clock.Now(), wake: make(chan struct{})}
-	s.c = v.newContext(false)
+	s := &Stream{v: v, opts: opts, t0: h.clock.Now(), wake: make(chan struct{})}
+	s.c = v.newContext()
 	s.c.stream = s
 	if v.root != nil {
 		v.callback(s.c, "proxy_on_context_create", uint64(s.c.id), uint64(v.root.id))
@@ -93,12 +90,13 @@ func (h *Host) NewStream(opts StreamOptions) *Stream {
 func (s *Stream) ID() uint32 { return s.c.id }
 func (s *Stream) VM() int    { return s.v.index }
 
-// lock and unlock bracket every public operation; unlock also delivers work that must run
-// outside the VM lock.
+// lock and unlock bracket every public operation that may call the module; unlock also
+// delivers work that must run outside the VM lock. Accessors, which call nothing, take the VM
+// lock alone.
 func (s *Stream) lock() { s.v.mu.Lock() }
 func (s *Stream) unlock() {
 	s.v.mu.Unlock()
-	s.h.drain()
+	s.v.h.drain()
 }
 
 // notify wakes goroutines waiting in Wait.
@@ -110,22 +108,29 @@ func (s *Stream) notify() {
 // closed reports whether no more callbacks should run for this stream.
 func (s *Stream) closed() bool { return s.done || s.local != nil || s.hung || s.reset }
 
-// filterResult turns a headers callback's answer into Envoy's filter status: anything but
-// Continue, or a local reply sent during the call, stops the chain
-// (ContextBase::convertVmCallResultToFilterHeadersStatus).
-func (s *Stream) filterResult(res uint64, ran, stopped bool) Action {
-	if s.v.failed != nil || stopped || (ran && res != 0) {
-		return ActionPause
+// headersCallback runs a headers or trailers callback with its map reachable (live) and turns
+// the answer into Envoy's filter status: anything but Continue, or a local reply sent during
+// the call, stops the chain and pauses the direction (paused), keeping the map reachable;
+// Continue drops it (ContextBase::convertVmCallResultToFilterHeadersStatus,
+// Context::decodeHeaders).
+func (s *Stream) headersCallback(name string, live, paused *bool, args ...uint64) Action {
+	*live = true
+	res, ran := s.v.callback(s.c, name, args...)
+	a := ActionContinue
+	if stopped := s.v.takeStop(); s.v.failed != nil || stopped || (ran && res != 0) {
+		a, *paused = ActionPause, true
+	} else {
+		*live = false
 	}
-	return ActionContinue
+	s.afterCallback()
+	return a
 }
 
 // afterCallback finishes a callback: runs deferred actions, then applies Envoy's fail-closed
 // rule when the VM failed (CHECK_FAIL_HTTP: fail_open is false, the stream is answered 503).
 func (s *Stream) afterCallback() {
 	s.v.runAfter()
-	if s.v.failed != nil && !s.failedStream && s.local == nil {
-		s.failedStream = true
+	if s.v.failed != nil && s.local == nil {
 		s.local = &LocalResponse{Status: 503, Details: "wasm_fail_stream"}
 		s.localDirect = true
 		s.reqPaused, s.respPaused = false, false
@@ -141,15 +146,8 @@ func (s *Stream) SendRequestHeaders(headers [][2]string, endOfStream bool) Actio
 		return ActionPause
 	}
 	s.reqHeaders = lowerNames(headers)
-	s.reqLive = true
-	res, ran := s.v.callback(s.c, "proxy_on_request_headers", uint64(s.c.id), uint64(len(s.reqHeaders)), b2u(endOfStream))
-	a := s.filterResult(res, ran, s.v.takeStop())
-	if a == ActionPause {
-		s.reqPaused = true
-	} else {
-		s.reqLive = false
-	}
-	s.afterCallback()
+	a := s.headersCallback("proxy_on_request_headers", &s.reqLive, &s.reqPaused,
+		uint64(s.c.id), uint64(len(s.reqHeaders)), b2u(endOfStream))
 	if s.local != nil {
 		return ActionPause
 	}
@@ -211,16 +209,8 @@ func (s *Stream) SendRequestTrailers(trailers [][2]string) Action {
 		return ActionPause
 	}
 	s.reqTrailers = lowerNames(trailers)
-	s.reqTrailersLive = true
-	res, ran := s.v.callback(s.c, "proxy_on_request_trailers", uint64(s.c.id), uint64(len(s.reqTrailers)))
-	a := s.filterResult(res, ran, s.v.takeStop())
-	if a == ActionPause {
-		s.reqPaused = true
-	} else {
-		s.reqTrailersLive = false
-	}
-	s.afterCallback()
-	return a
+	return s.headersCallback("proxy_on_request_trailers", &s.reqTrailersLive, &s.reqPaused,
+		uint64(s.c.id), uint64(len(s.reqTrailers)))
 }
 
 // SendResponseHeaders runs proxy_on_response_headers with the upstream's response (Envoy
@@ -237,16 +227,8 @@ func (s *Stream) SendResponseHeaders(headers [][2]string, endOfStream bool) Acti
 
 func (s *Stream) responseHeadersLocked(headers [][2]string, endOfStream bool) Action {
 	s.respHeaders = headers
-	s.respLive = true
-	res, ran := s.v.callback(s.c, "proxy_on_response_headers", uint64(s.c.id), uint64(len(s.respHeaders)), b2u(endOfStream))
-	a := s.filterResult(res, ran, s.v.takeStop())
-	if a == ActionPause {
-		s.respPaused = true
-	} else {
-		s.respLive = false
-	}
-	s.afterCallback()
-	return a
+	return s.headersCallback("proxy_on_response_headers", &s.respLive, &s.respPaused,
+		uint64(s.c.id), uint64(len(s.respHeaders)), b2u(endOfStream))
 }
 
 // SendResponseBody runs proxy_on_response_body.
@@ -278,14 +260,14 @@ func (s *Stream) responseBodyLocked(body []byte, endOfStream bool) Action {
 // Paused reports whether the request is held by the filter: a callback paused it and neither
 // proxy_continue_stream nor a local reply has released it.
 func (s *Stream) Paused() bool {
-	s.lock()
+	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
 	return s.reqPaused && s.local == nil
 }
 
 // ResponsePaused reports whether the response is held by the filter.
 func (s *Stream) ResponsePaused() bool {
-	s.lock()
+	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
 	return s.respPaused
 }
@@ -293,50 +275,43 @@ func (s *Stream) ResponsePaused() bool {
 // Wait blocks until the request is no longer paused (continued, answered locally, or the VM
 // failed) or ctx ends. The emulator uses it while a callout is in flight.
 func (s *Stream) Wait(ctx context.Context) error {
-	for {
-		s.lock()
-		paused := s.reqPaused && s.local == nil && s.v.failed == nil
-		wake := s.wake
-		s.v.mu.Unlock()
-		if !paused {
-			return nil
-		}
-		select {
-		case <-wake:
-		case <-ctx.Done():
-			return fmt.Errorf("host: stream %d still paused: %w", s.c.id, ctx.Err())
-		}
-	}
+	return s.waitWhile(ctx, "still paused", func() bool { return s.reqPaused && s.local == nil })
 }
 
 // WaitResponse is Wait for the response direction.
 func (s *Stream) WaitResponse(ctx context.Context) error {
+	return s.waitWhile(ctx, "response still paused", func() bool { return s.respPaused })
+}
+
+// waitWhile blocks while paused (read under the VM lock) holds and the VM has not failed,
+// waking whenever the stream may have been released, until ctx ends.
+func (s *Stream) waitWhile(ctx context.Context, what string, paused func() bool) error {
 	for {
-		s.lock()
-		paused := s.respPaused && s.v.failed == nil
+		s.v.mu.Lock()
+		held := paused() && s.v.failed == nil
 		wake := s.wake
 		s.v.mu.Unlock()
-		if !paused {
+		if !held {
 			return nil
 		}
 		select {
 		case <-wake:
 		case <-ctx.Done():
-			return fmt.Errorf("host: stream %d response still paused: %w", s.c.id, ctx.Err())
+			return fmt.Errorf("host: stream %d %s: %w", s.c.id, what, ctx.Err())
 		}
 	}
 }
 
 // RequestHeaders are the request headers as the upstream would receive them.
 func (s *Stream) RequestHeaders() [][2]string {
-	s.lock()
+	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
 	return clonePairs(s.reqHeaders)
 }
 
 // RequestBody is the request body forwarded upstream so far.
 func (s *Stream) RequestBody() []byte {
-	s.lock()
+	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
 	return append([]byte(nil), s.reqForwarded...)
 }
@@ -344,19 +319,26 @@ func (s *Stream) RequestBody() []byte {
 // ResponseHeaders are the response headers as the client would receive them: the upstream's
 // as the filter left them, or the local reply's.
 func (s *Stream) ResponseHeaders() [][2]string {
-	s.lock()
+	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
-	if s.local != nil && s.localDirect {
+	return clonePairs(s.clientResponseHeaders())
+}
+
+// clientResponseHeaders are the response headers the client receives: those Envoy builds for a
+// local reply that bypassed the filter chain, else the upstream's as the filter left them (a
+// local reply through the chain is among them).
+func (s *Stream) clientResponseHeaders() [][2]string {
+	if s.localDirect {
 		return localReplyHeaders(s.local)
 	}
-	return clonePairs(s.respHeaders)
+	return s.respHeaders
 }
 
 // ResponseBody is the response body sent to the client so far.
 func (s *Stream) ResponseBody() []byte {
-	s.lock()
+	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
-	if s.local != nil && s.localDirect {
+	if s.localDirect {
 		return append([]byte(nil), s.local.Body...)
 	}
 	return append([]byte(nil), s.respForwarded...)
@@ -365,7 +347,7 @@ func (s *Stream) ResponseBody() []byte {
 // LocalResponse is the reply the module sent, or nil. A VM failure shows here as Envoy's
 // 503 with details "wasm_fail_stream".
 func (s *Stream) LocalResponse() *LocalResponse {
-	s.lock()
+	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
 	if s.local == nil {
 		return nil
@@ -379,7 +361,7 @@ func (s *Stream) LocalResponse() *LocalResponse {
 // Reset reports whether the module reset the stream with proxy_close_stream; the client sees
 // the connection reset.
 func (s *Stream) Reset() bool {
-	s.lock()
+	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
 	return s.reset
 }
@@ -398,7 +380,7 @@ func (s *Stream) resetStream() {
 // Hung reports a stream Envoy would leave stuck: the module sent a second local reply while
 // the first went through its own response callbacks (envoyproxy/envoy#28826).
 func (s *Stream) Hung() bool {
-	s.lock()
+	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
 	return s.hung
 }

@@ -30,10 +30,10 @@ func (p phase) String() string {
 	return "a callback"
 }
 
-// hctx is one proxy-wasm context inside a VM: the root (plugin) context or an HTTP stream.
+// hctx is one proxy-wasm context inside a VM: the root (plugin) context (vm.root) or an HTTP
+// stream.
 type hctx struct {
 	id          uint32
-	root        bool
 	stream      *Stream           // nil for the root context
 	filterState map[string][]byte // proxy_set_property values ("wasm." filter state in Envoy)
 	statusCode  uint32            // proxy_get_status, set around on_http_call_response
@@ -117,13 +117,15 @@ func newVM(h *Host, index int, mod api.Module) *vm {
 	return v
 }
 
+// callbackNames are the module exports the host calls. proxy_on_response_trailers and
+// proxy_on_foreign_function are not among them: the host has no response-trailers step and
+// registers no foreign function.
 var callbackNames = []string{
 	"_initialize", "main", "_start",
 	"proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure", "proxy_on_tick",
 	"proxy_on_queue_ready", "proxy_on_done", "proxy_on_log", "proxy_on_delete",
 	"proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers",
-	"proxy_on_response_headers", "proxy_on_response_body", "proxy_on_response_trailers",
-	"proxy_on_http_call_response", "proxy_on_foreign_function",
+	"proxy_on_response_headers", "proxy_on_response_body", "proxy_on_http_call_response",
 }
 
 // enter runs at the top of every host function: it counts the call and enforces the
@@ -218,8 +220,8 @@ func (v *vm) active() *hctx {
 	return v.current
 }
 
-func (v *vm) newContext(root bool) *hctx {
-	c := &hctx{id: v.nextID, root: root}
+func (v *vm) newContext() *hctx {
+	c := &hctx{id: v.nextID}
 	v.nextID++
 	v.contexts[c.id] = c
 	return c
@@ -243,7 +245,7 @@ func (v *vm) start(vmConfig, pluginConfig []byte) error {
 	if v.failed != nil {
 		return fmt.Errorf("Failed to initialize Wasm code: %w", v.failed)
 	}
-	v.root = v.newContext(true)
+	v.root = v.newContext()
 	v.callback(v.root, "proxy_on_context_create", uint64(v.root.id), 0)
 	v.runAfter()
 	res, ran := v.callback(v.root, "proxy_on_vm_start", uint64(v.root.id), uint64(len(vmConfig)))

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
 )
@@ -41,48 +37,13 @@ func (f *clusterFetcher) fetch(ctx context.Context, c host.Callout) {
 }
 
 func (f *clusterFetcher) do(ctx context.Context, c host.Callout) (host.CalloutResponse, error) {
-	var method, path, authority string
-	var headers http.Header = http.Header{}
-	for _, kv := range c.Headers {
-		switch kv[0] {
-		case ":method":
-			method = kv[1]
-		case ":path":
-			path = kv[1]
-		case ":authority":
-			authority = kv[1]
-		default:
-			if !strings.HasPrefix(kv[0], ":") {
-				headers.Add(kv[0], kv[1])
-			}
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+f.clusters[c.Cluster]+path, bytes.NewReader(c.Body))
+	req, err := newRequest(ctx, "http://"+f.clusters[c.Cluster], requestLine{}, c.Headers, c.Body)
 	if err != nil {
 		return host.CalloutResponse{}, err
 	}
-	req.Header = headers
-	req.Host = authority
-	resp, err := f.client.Do(req)
+	status, header, body, err := roundTrip(f.client, req, maxCalloutBody)
 	if err != nil {
 		return host.CalloutResponse{}, err
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCalloutBody))
-	if err != nil {
-		return host.CalloutResponse{}, err
-	}
-	return host.CalloutResponse{Headers: responsePairs(resp.StatusCode, resp.Header), Body: body}, nil
-}
-
-// responsePairs is an HTTP response's header map as Envoy presents it: :status first, names in
-// lower case.
-func responsePairs(status int, h http.Header) [][2]string {
-	out := [][2]string{{":status", strconv.Itoa(status)}}
-	for name, values := range h {
-		for _, v := range values {
-			out = append(out, [2]string{strings.ToLower(name), v})
-		}
-	}
-	return out
+	return host.CalloutResponse{Headers: responsePairs(status, header), Body: body}, nil
 }

@@ -26,24 +26,68 @@ func shippedModule(t *testing.T) string {
 	return abs
 }
 
+// loadExample reads examples/<name>/example.json into v and returns the example's directory.
+func loadExample(t *testing.T, name string, v any) string {
+	t.Helper()
+	root := filepath.Join("..", "..", "..", "examples", name)
+	b, err := os.ReadFile(filepath.Join(root, "example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// echoed is what the emulator's built-in echo upstream answers.
+type echoed struct {
+	Method  string              `json:"method"`
+	Path    string              `json:"path"`
+	Headers map[string][]string `json:"headers"`
+}
+
+// sendToken sends GET path to the emulator at addr with token as a bearer token (none when
+// empty) and returns the status, the body and, for a 200, what the echo upstream received.
+func sendToken(t *testing.T, addr, path, token string) (int, string, echoed) {
+	t.Helper()
+	req, err := http.NewRequest("GET", "http://"+addr+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var up echoed
+	if resp.StatusCode != 200 {
+		return resp.StatusCode, string(raw), up
+	}
+	if err := json.Unmarshal(raw, &up); err != nil {
+		t.Fatalf("echo body %q: %v", raw, err)
+	}
+	return resp.StatusCode, string(raw), up
+}
+
 // TestExampleThroughEmulator runs examples/local-jwks through the emulator as a user would with
 // curl: a request without a token gets Envoy's 401 with its headers and body; the documented
 // token reaches the built-in echo upstream, which shows the header the filter set.
 func TestExampleThroughEmulator(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "examples", "local-jwks")
 	var ex struct {
 		Now    string            `json:"now"`
 		Path   string            `json:"path"`
 		Token  string            `json:"token"`
 		Expect map[string]string `json:"expect_headers"`
 	}
-	b, err := os.ReadFile(filepath.Join(root, "example.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &ex); err != nil {
-		t.Fatal(err)
-	}
+	root := loadExample(t, "local-jwks", &ex)
 	e := startEmulator(t, buildEmulator(t), "-wasm", shippedModule(t), "-config", filepath.Join(root, "config.json"), "-now", ex.Now)
 	defer e.stop(t)
 
@@ -53,37 +97,16 @@ func TestExampleThroughEmulator(t *testing.T) {
 			resp.StatusCode, body, resp.Header.Get("www-authenticate"))
 	}
 
-	req, err := http.NewRequest("GET", "http://"+e.addr+ex.Path+"?x=1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+ex.Token)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var echoed struct {
-		Method  string              `json:"method"`
-		Path    string              `json:"path"`
-		Headers map[string][]string `json:"headers"`
-	}
-	if err := json.Unmarshal(raw, &echoed); err != nil {
-		t.Fatalf("echo body %q: %v", raw, err)
-	}
-	if resp.StatusCode != 200 || echoed.Method != "GET" || echoed.Path != ex.Path+"?x=1" {
-		t.Errorf("good token: %d %+v, want 200 GET %s?x=1", resp.StatusCode, echoed, ex.Path)
+	code, _, up := sendToken(t, e.addr, ex.Path+"?x=1", ex.Token)
+	if code != 200 || up.Method != "GET" || up.Path != ex.Path+"?x=1" {
+		t.Errorf("good token: %d %+v, want 200 GET %s?x=1", code, up, ex.Path)
 	}
 	for name, want := range ex.Expect {
-		if got := echoed.Headers[name]; len(got) != 1 || got[0] != want {
+		if got := up.Headers[name]; len(got) != 1 || got[0] != want {
 			t.Errorf("upstream header %s = %q, want [%q]", name, got, want)
 		}
 	}
-	if got := echoed.Headers["authorization"]; len(got) != 0 {
+	if got := up.Headers["authorization"]; len(got) != 0 {
 		t.Errorf("the token reached the upstream: %q", got)
 	}
 }

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -94,47 +89,6 @@ func (p *proxy) settle(ctx context.Context, w http.ResponseWriter, s *host.Strea
 	return true
 }
 
-// requestPairs is the request as Envoy's HTTP connection manager hands it to filters:
-// pseudo-headers first, names in lower case, x-request-id and x-forwarded-proto added.
-func requestPairs(r *http.Request) [][2]string {
-	h := [][2]string{{":authority", r.Host}, {":path", r.URL.RequestURI()}, {":method", r.Method}, {":scheme", "http"}}
-	names := make([]string, 0, len(r.Header))
-	for name := range r.Header {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		for _, v := range r.Header[name] {
-			h = append(h, [2]string{strings.ToLower(name), v})
-		}
-	}
-	if r.Header.Get("x-request-id") == "" {
-		var id [16]byte
-		_, _ = rand.Read(id[:])
-		h = append(h, [2]string{"x-request-id", hex.EncodeToString(id[:])})
-	}
-	return append(h, [2]string{"x-forwarded-proto", "http"})
-}
-
-// writeResponse writes headers as the filter left them; :status sets the code.
-func writeResponse(w http.ResponseWriter, headers [][2]string, body []byte) {
-	status := http.StatusOK
-	for _, kv := range headers {
-		if kv[0] == ":status" {
-			if n, err := strconv.Atoi(kv[1]); err == nil && n >= 100 && n <= 999 {
-				status = n
-			}
-			continue
-		}
-		if strings.HasPrefix(kv[0], ":") || strings.EqualFold(kv[0], "content-length") {
-			continue // net/http writes the length of the body actually sent
-		}
-		w.Header().Add(kv[0], kv[1])
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
 func newUpstream(raw string) (upstream, error) {
 	if raw == "" {
 		return echo, nil
@@ -151,36 +105,12 @@ func newUpstream(raw string) (upstream, error) {
 
 // forward sends the request, with the headers the filter left, to the upstream URL.
 func forward(ctx context.Context, client *http.Client, base *url.URL, headers [][2]string, body []byte) (int, http.Header, []byte, error) {
-	method, path, authority := "GET", "/", base.Host
-	out := http.Header{}
-	for _, kv := range headers {
-		switch kv[0] {
-		case ":method":
-			method = kv[1]
-		case ":path":
-			path = kv[1]
-		case ":authority":
-			authority = kv[1]
-		default:
-			if !strings.HasPrefix(kv[0], ":") {
-				out.Add(kv[0], kv[1])
-			}
-		}
-	}
-	target := strings.TrimSuffix(base.String(), "/") + path
-	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
+	def := requestLine{method: "GET", path: "/", authority: base.Host}
+	req, err := newRequest(ctx, strings.TrimSuffix(base.String(), "/"), def, headers, body)
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	req.Header = out
-	req.Host = authority
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxRequestBody))
-	return resp.StatusCode, resp.Header, b, err
+	return roundTrip(client, req, maxRequestBody)
 }
 
 // echo is the default upstream: 200 with the request it received, as JSON.

@@ -1,8 +1,6 @@
 package main_test
 
 import (
-	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -28,48 +26,9 @@ type remoteExample struct {
 
 func loadRemoteExample(t *testing.T) (remoteExample, string) {
 	t.Helper()
-	root := filepath.Join("..", "..", "..", "examples", "remote-jwks")
 	var ex remoteExample
-	b, err := os.ReadFile(filepath.Join(root, "example.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &ex); err != nil {
-		t.Fatal(err)
-	}
+	root := loadExample(t, "remote-jwks", &ex)
 	return ex, root
-}
-
-// sendToken sends the documented request with token and returns the status, the body and, for
-// a 200, the headers the echo upstream received.
-func sendToken(t *testing.T, addr, path, token string) (int, string, map[string][]string) {
-	t.Helper()
-	req, err := http.NewRequest("GET", "http://"+addr+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != 200 {
-		return resp.StatusCode, string(raw), nil
-	}
-	var echoed struct {
-		Headers map[string][]string `json:"headers"`
-	}
-	if err := json.Unmarshal(raw, &echoed); err != nil {
-		t.Fatalf("echo body %q: %v", raw, err)
-	}
-	return resp.StatusCode, string(raw), echoed.Headers
 }
 
 // TestRemoteExampleThroughEmulator runs examples/remote-jwks as its README does: a JWKS server
@@ -102,12 +61,12 @@ func TestRemoteExampleThroughEmulator(t *testing.T) {
 		t.Errorf("without a token: %d %q, want 401 \"Jwt is missing\"", code, body)
 	}
 	for i := 0; i < 4; i++ { // both workers, twice
-		code, body, headers := sendToken(t, e.addr, ex.Path, ex.Token)
+		code, body, up := sendToken(t, e.addr, ex.Path, ex.Token)
 		if code != 200 {
 			t.Fatalf("request %d with the documented token: %d %q, want 200", i, code, body)
 		}
 		for name, want := range ex.Expect {
-			if got := headers[name]; len(got) != 1 || got[0] != want {
+			if got := up.Headers[name]; len(got) != 1 || got[0] != want {
 				t.Errorf("request %d: upstream header %s = %q, want [%q]", i, name, got, want)
 			}
 		}
