@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
 // runtime is a compiled configuration: everything the request path needs, resolved and
@@ -23,6 +25,7 @@ type runtime struct {
 	allSanitize []string
 	allExt      *extractor  // the locations of every provider (allow_missing(_or_failed))
 	caches      []*jwtCache // by provider index; nil entries when the cache is off
+	tokenLimits verifier.Limits
 
 	rules                []*rule
 	bypassCorsPreflight  bool
@@ -75,6 +78,7 @@ func compile(raw *rawConfig, env compileEnv) (*runtime, []string) {
 		bypassCorsPreflight:  raw.bypassCorsPreflight,
 		stripFailureResponse: raw.stripFailureResponse,
 		statPrefix:           raw.statPrefix,
+		tokenLimits:          raw.tokenLimits,
 	}
 	warn := func(w string) { rt.warnings = append(rt.warnings, w) }
 

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
 // This file turns the plugin configuration, Envoy's
@@ -39,6 +41,7 @@ type rawConfig struct {
 	reportOnly         *rawReportOnly
 	denyResponse       *rawDenyResponse
 	requireValidTokens bool
+	tokenLimits        verifier.Limits // zero fields: the verifier's defaults
 }
 
 type rawNamedRequirement struct {
@@ -239,7 +242,7 @@ func parseConfig(data []byte) (*rawConfig, []string) {
 	top := decodeObject(root, "", probs, "@type",
 		"providers", "rules", "filter_state_rules", "bypass_cors_preflight", "requirement_map",
 		"strip_failure_response", "stat_prefix",
-		"x_report_only", "x_deny_response", "x_require_valid_tokens")
+		"x_report_only", "x_deny_response", "x_require_valid_tokens", "x_token_limits")
 	cfg := &rawConfig{
 		bypassCorsPreflight:  top.boolean("bypass_cors_preflight"),
 		stripFailureResponse: top.boolean("strip_failure_response"),
@@ -268,11 +271,32 @@ func parseConfig(data []byte) (*rawConfig, []string) {
 		cfg.reportOnly = &rawReportOnly{header: ro.str("header")}
 		checkHeaderValue(ro, "header", probs)
 	}
+	if tl := top.obj("x_token_limits", "max_token_bytes", "max_header_bytes", "max_payload_bytes"); tl != nil {
+		cfg.tokenLimits = verifier.Limits{
+			MaxTokenBytes:   tokenLimit(tl, "max_token_bytes", probs),
+			MaxHeaderBytes:  tokenLimit(tl, "max_header_bytes", probs),
+			MaxPayloadBytes: tokenLimit(tl, "max_payload_bytes", probs),
+		}
+	}
 	if dr := top.obj("x_deny_response", "body", "content_type"); dr != nil {
 		cfg.denyResponse = &rawDenyResponse{body: dr.str("body"), contentType: dr.str("content_type")}
 		checkHeaderValue(dr, "content_type", probs)
 	}
 	return cfg, probs.list
+}
+
+// maxTokenLimit bounds x_token_limits: a limit is there to bound the work done on hostile
+// input, so one larger than a generous header (1 MiB) defeats its purpose.
+const maxTokenLimit = 1 << 20
+
+// tokenLimit reads one x_token_limits field: absent or 0 keeps the verifier's default.
+func tokenLimit(o *object, name string, probs *problems) int {
+	n := o.uint32v(name)
+	if n > maxTokenLimit {
+		probs.add(o.at(name), "must be at most 1048576 (bytes)")
+		return 0
+	}
+	return int(n)
 }
 
 func parseProvider(v gjson.Result, path, name string, probs *problems) *rawProvider {
