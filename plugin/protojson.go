@@ -178,16 +178,23 @@ func (o *object) int64v(name string) int64 {
 	return n
 }
 
+// numberText is the text of an integer field as protojson reads it: a JSON number, or a
+// string holding one (proto3 JSON writes 64-bit integers as strings).
+func numberText(v gjson.Result) (string, bool) {
+	switch v.Type {
+	case gjson.Number:
+		return v.Raw, true
+	case gjson.String:
+		return v.Str, true
+	}
+	return "", false
+}
+
 // parseUint accepts what protojson accepts for unsigned integers: a JSON number or a string
 // holding one, integral, in range.
 func parseUint(v gjson.Result, limit uint64) (uint64, bool) {
-	var s string
-	switch v.Type {
-	case gjson.Number:
-		s = v.Raw
-	case gjson.String:
-		s = v.Str
-	default:
+	s, ok := numberText(v)
+	if !ok {
 		return 0, false
 	}
 	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
@@ -200,14 +207,10 @@ func parseUint(v gjson.Result, limit uint64) (uint64, bool) {
 	return uint64(f), true
 }
 
+// parseInt is parseUint for signed 64-bit integers.
 func parseInt(v gjson.Result) (int64, bool) {
-	var s string
-	switch v.Type {
-	case gjson.Number:
-		s = v.Raw
-	case gjson.String:
-		s = v.Str
-	default:
+	s, ok := numberText(v)
+	if !ok {
 		return 0, false
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
