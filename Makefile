@@ -5,17 +5,19 @@ TINYGO    ?= tinygo
 BUILD     := build
 WASM      := $(BUILD)/jwt-authn.wasm
 EMULATOR  := $(BUILD)/jwt-emulator
+# make run's launcher, the demo identity provider, and the token minting command
+DEMO_BINS := $(BUILD)/demo $(BUILD)/demo-idp $(BUILD)/jwt-mint
 SDK       := github.com/tetratelabs/proxy-wasm-go-sdk
 # The wasm build sees a copy of the SDK with our ABI glue added (see RATIONALE.md).
 SDK_COPY  := $(BUILD)/sdk
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all build build-wasm build-emulator build-tinygo test vet bench bench-wasm fuzz clean
+.PHONY: all build build-wasm build-emulator build-tinygo test vet bench bench-wasm fuzz clean run build-demo
 
 all: build
 
-build: build-wasm build-emulator
+build: build-wasm build-emulator build-demo
 
 build-wasm: $(WASM)
 
@@ -36,6 +38,17 @@ build-emulator: $(EMULATOR)
 
 $(EMULATOR): $(GO_SRC)
 	$(GO) build -o $@ ./testing/cmd/jwt-emulator
+
+build-demo: $(DEMO_BINS)
+
+$(BUILD)/demo $(BUILD)/demo-idp $(BUILD)/jwt-mint: $(BUILD)/%: $(GO_SRC)
+	$(GO) build -o $@ ./testing/cmd/$*
+
+# make run: the demo identity provider and the filter in the emulator on 127.0.0.1:8080
+# (DEMO_LISTEN, DEMO_IDP, DEMO_ADMIN change the addresses); prints curl commands to paste.
+# exec: the launcher replaces the shell, so Ctrl-C stops it and its children, nothing else.
+run: $(WASM) $(EMULATOR) $(BUILD)/demo $(BUILD)/demo-idp
+	exec $(BUILD)/demo
 
 build-tinygo:
 	@mkdir -p $(BUILD)

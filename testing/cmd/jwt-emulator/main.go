@@ -11,8 +11,12 @@
 // given by -cluster NAME=HOST:PORT. Ticks fire on real time; -now shifts the clock so that a
 // recorded token can be replayed inside its validity window.
 //
-// It prints one line "listening on ADDR" on stdout when ready, the module's log lines on
-// stderr, and exits cleanly on SIGTERM or SIGINT.
+// It prints one line "listening on ADDR" on stdout when ready (then "admin listening on ADDR"
+// with -admin, which serves Envoy's GET /stats with the module's metrics), the module's log
+// lines on stderr, and exits cleanly on SIGTERM or SIGINT.
+//
+// -config takes the jwt_authn filter's typed_config as JSON, or as YAML, which the emulator
+// converts to JSON before the module sees it (as istiod does with a WasmPlugin's pluginConfig).
 package main
 
 import (
@@ -44,6 +48,7 @@ type config struct {
 	wasm, configPath, listen, upstream, now, profile string
 	workers                                          int
 	clusters                                         clusterFlag
+	admin                                            string // -admin: Envoy-like admin (/stats); empty: none
 }
 
 // clusterFlag collects repeated -cluster NAME=HOST:PORT flags.
@@ -67,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	c := config{clusters: clusterFlag{}}
 	fs := flag.NewFlagSet("jwt-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.wasm, "wasm", "build/jwt-authn.wasm", "proxy-wasm module to run")
+	fs.StringVar(&c.wasm, "wasm", defaultWasm, "proxy-wasm module to run")
 	fs.StringVar(&c.configPath, "config", "", "plugin configuration file (JSON), given to proxy_on_configure")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to serve HTTP on")
 	fs.IntVar(&c.workers, "workers", 2, "number of VMs, like Envoy worker threads")
@@ -75,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Var(c.clusters, "cluster", "NAME=HOST:PORT: where proxy_http_call to cluster NAME goes (repeatable)")
 	fs.StringVar(&c.now, "now", "", "start the host clock at this time (RFC 3339 or Unix seconds); it then advances in real time")
 	fs.StringVar(&c.profile, "profile", string(host.DefaultProfile), "Envoy to imitate: "+profileList())
+	fs.StringVar(&c.admin, "admin", "", "serve Envoy-like admin stats (GET /stats, /stats/prometheus) on this address")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -116,14 +122,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bin, err := os.ReadFile(c.wasm)
+	bin, err := readModule(c.wasm)
 	if err != nil {
-		return fmt.Errorf("read module: %w (build it with `make build-wasm`)", err)
+		return err
 	}
 	var pluginConfig []byte
 	if c.configPath != "" {
-		if pluginConfig, err = os.ReadFile(c.configPath); err != nil {
-			return fmt.Errorf("read plugin configuration: %w", err)
+		if pluginConfig, err = loadPluginConfig(c.configPath); err != nil {
+			return err
 		}
 	}
 	clock := host.SystemClock{}
@@ -173,12 +179,26 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: &proxy{host: h, upstream: up, listen: ln.Addr().String()}, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: &proxy{host: h, upstream: up, listen: ln.Addr().String(), accessLog: stderr}, ReadHeaderTimeout: 10 * time.Second}
 	go runTimers(ctx, h)
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var adminSrv *http.Server
+	if c.admin != "" {
+		aln, err := net.Listen("tcp", c.admin)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("-admin: %w", err)
+		}
+		adminSrv = &http.Server{Addr: aln.Addr().String(), Handler: adminHandler(h), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- adminSrv.Serve(aln) }()
+		defer adminSrv.Close()
+	}
 	fmt.Fprintf(stdout, "listening on %s\n", ln.Addr())
+	if adminSrv != nil {
+		fmt.Fprintf(stdout, "admin listening on %s\n", adminSrv.Addr)
+	}
 
 	select {
 	case err := <-errc:
