@@ -13,7 +13,7 @@ SDK_COPY  := $(BUILD)/sdk
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all build build-wasm build-emulator build-tinygo test vet bench bench-wasm fuzz clean run build-demo
+.PHONY: all build build-wasm build-emulator build-tinygo test vet bench bench-wasm fuzz clean run build-demo image push
 
 all: build
 
@@ -49,6 +49,21 @@ $(BUILD)/demo $(BUILD)/demo-idp $(BUILD)/jwt-mint: $(BUILD)/%: $(GO_SRC)
 # exec: the launcher replaces the shell, so Ctrl-C stops it and its children, nothing else.
 run: $(WASM) $(EMULATOR) $(BUILD)/demo $(BUILD)/demo-idp
 	exec $(BUILD)/demo
+
+# make image: the Wasm OCI image Istio pulls (compat variant: plugin.wasm in one gzipped tar
+# layer), as an OCI image layout in build/image; no Docker needed.
+# make push IMAGE=registry.example.com/proxy-wasm-jwt/jwt-authn:0.1.0 pushes it with your registry
+# credentials (docker login, or a credential helper); the WasmPlugin's url is then oci://$(IMAGE).
+IMAGE_DIR := $(BUILD)/image
+IMAGE_TAG ?= latest
+
+image: $(WASM)
+	$(GO) build -o $(BUILD)/wasm-image ./tools/wasm-image
+	$(BUILD)/wasm-image build -wasm $(WASM) -out $(IMAGE_DIR) -tag $(IMAGE_TAG)
+
+push: image
+	@test -n "$(IMAGE)" || { echo 'usage: make push IMAGE=REGISTRY/REPOSITORY:TAG'; exit 2; }
+	$(BUILD)/wasm-image push -layout $(IMAGE_DIR) -image $(IMAGE)
 
 build-tinygo:
 	@mkdir -p $(BUILD)
