@@ -70,6 +70,10 @@ type idp struct {
 	lifetime         time.Duration
 	now              func() time.Time
 
+	// fixedJWKS, when set (-jwks), is served instead of the keys; minting is then refused.
+	fixedJWKS []byte
+	fixedName string
+
 	mu                      sync.Mutex
 	current, previous, next signingKey
 	hasPrevious             bool
@@ -182,6 +186,12 @@ func (p *idp) handler(logger *log.Logger) http.Handler {
 		})
 	})
 	mux.HandleFunc("GET /jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		if p.fixedJWKS != nil {
+			logger.Printf("GET /jwks.json: serving %s", p.fixedName)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(p.fixedJWKS)
+			return
+		}
 		set := p.jwks()
 		kids := make([]string, len(set.Keys))
 		for i, k := range set.Keys {
@@ -198,6 +208,10 @@ func (p *idp) handler(logger *log.Logger) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, 4096)
 		if err := r.ParseForm(); err != nil {
 			writeJSON(w, http.StatusBadRequest, oauthError("invalid_request", "bad form"))
+			return
+		}
+		if p.fixedJWKS != nil {
+			writeJSON(w, http.StatusNotFound, oauthError("unsupported_grant_type", "this IdP serves a fixed JWKS (-jwks) and mints no tokens"))
 			return
 		}
 		name := r.Form.Get("persona")
@@ -220,6 +234,10 @@ func (p *idp) handler(logger *log.Logger) http.Handler {
 		})
 	})
 	mux.HandleFunc("POST /rotate", func(w http.ResponseWriter, r *http.Request) {
+		if p.fixedJWKS != nil {
+			writeJSON(w, http.StatusNotFound, oauthError("invalid_request", "this IdP serves a fixed JWKS (-jwks)"))
+			return
+		}
 		kid, err := p.rotate()
 		if err != nil {
 			writeJSON(w, http.StatusInternalServerError, oauthError("server_error", err.Error()))

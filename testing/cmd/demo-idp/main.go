@@ -14,6 +14,9 @@
 //	POST /rotate                            the next key becomes the signing key
 //	GET  /personas                          the personas and what their tokens carry
 //
+// With -jwks FILE it serves that file as its JWKS instead (a static JWKS server, e.g. for
+// examples/remote-jwks) and mints nothing.
+//
 // Tokens are RS256, signed with a 2048-bit RSA key made at start, with "kid" set. key=next
 // signs with the key that the next rotation will publish: a token the filter cannot verify
 // until the IdP rotated and the filter refetched the JWKS (its unknown-kid refetch). SIGHUP
@@ -23,6 +26,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,6 +54,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	issuer := fs.String("issuer", "https://idp.demo.localhost", "the tokens' iss and the discovery document's issuer")
 	audience := fs.String("audience", "demo-api", "the tokens' aud (except the wrong-audience persona's)")
 	lifetime := fs.Duration("lifetime", time.Hour, "how long a minted token is valid")
+	jwksFile := fs.String("jwks", "", "serve this JWKS file at /jwks.json instead of the IdP's own keys (minting is then off)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,6 +65,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	idp, err := newIdP(*issuer, *audience, *lifetime, time.Now)
 	if err != nil {
 		return err
+	}
+	if *jwksFile != "" {
+		if idp.fixedJWKS, err = os.ReadFile(*jwksFile); err != nil {
+			return err
+		}
+		if !json.Valid(idp.fixedJWKS) {
+			return fmt.Errorf("-jwks %s: not JSON", *jwksFile)
+		}
+		idp.fixedName = *jwksFile
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
