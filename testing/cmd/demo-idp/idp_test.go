@@ -97,7 +97,9 @@ func TestPersonas(t *testing.T) {
 		wantErr error
 		check   func(map[string]any) bool
 	}{
-		{"alice", nil, func(c map[string]any) bool { return c["sub"] == "alice" && strings.Contains(c["scope"].(string), "orders:read") }},
+		{"alice", nil, func(c map[string]any) bool {
+			return c["sub"] == "alice" && strings.Contains(c["scope"].(string), "orders:read")
+		}},
 		{"admin", nil, func(c map[string]any) bool { return strings.Contains(mustJSON(c["roles"]), `"admin"`) }},
 		{"no-scope", nil, func(c map[string]any) bool { return !strings.Contains(c["scope"].(string), "orders:read") }},
 		{"expired", jwt.ErrExpired, nil},
