@@ -352,3 +352,28 @@ func abbrev(s string) string {
 	}
 	return s
 }
+
+// TestReadmeAndMakefile: the README's first code block is exactly `make run` then `make test`,
+// and `make run` execs the launcher TestMakeRunDemo drives.
+func TestReadmeAndMakefile(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```")
+	if !ok {
+		t.Fatal("README.md has no code block")
+	}
+	block, _, _ := strings.Cut(rest, "```")
+	_, body, _ := strings.Cut(block, "\n") // after the info string
+	if body != "make run\nmake test\n" {
+		t.Errorf("README.md's first code block is %q, want exactly make run then make test", body)
+	}
+	mk, err := os.ReadFile(filepath.Join("..", "..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^run: .*\n\texec \$\(BUILD\)/demo\n`).Match(mk) {
+		t.Error("the Makefile's run target does not exec $(BUILD)/demo")
+	}
+}
