@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// defaultWasm is -wasm's default, relative to the current directory.
+// defaultWasm is -wasm's default (the literal in parseFlags), relative to the current directory.
 const defaultWasm = "build/jwt-authn.wasm"
 
 // readModule reads the module at path. When path is the relative default and is missing, it

@@ -72,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	c := config{clusters: clusterFlag{}}
 	fs := flag.NewFlagSet("jwt-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.wasm, "wasm", defaultWasm, "proxy-wasm module to run")
+	fs.StringVar(&c.wasm, "wasm", "build/jwt-authn.wasm", "proxy-wasm module to run")
 	fs.StringVar(&c.configPath, "config", "", "plugin configuration file (JSON), given to proxy_on_configure")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address to serve HTTP on")
 	fs.IntVar(&c.workers, "workers", 2, "number of VMs, like Envoy worker threads")
