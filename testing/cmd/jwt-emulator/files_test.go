@@ -101,3 +101,31 @@ func TestEmulatorAcceptsYAML(t *testing.T) {
 		})
 	}
 }
+
+// With the default -wasm missing from the current directory, the module next to the emulator's
+// executable (build/jwt-authn.wasm beside build/jwt-emulator) is used.
+func TestEmulatorFindsModuleBesideItself(t *testing.T) {
+	dir := t.TempDir()
+	for src, dst := range map[string]string{buildEmulator(t): "jwt-emulator", shippedModule(t): "jwt-authn.wasm"} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir(t.TempDir()); err != nil { // no build/ here
+		t.Fatal(err)
+	}
+	defer func() { _ = os.Chdir(cwd) }()
+	e := startEmulator(t, filepath.Join(dir, "jwt-emulator"))
+	if resp, _ := get(t, "http://"+e.addr+"/"); resp.StatusCode != 200 {
+		t.Errorf("no configuration: %d, want the echo's 200", resp.StatusCode)
+	}
+	e.stop(t)
+}
