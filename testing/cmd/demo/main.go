@@ -110,7 +110,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		case <-c.ready:
 			return c, nil
 		case <-c.done:
-			return nil, fmt.Errorf("%s exited before it was ready: %v", name, c.err)
+			return nil, fmt.Errorf("%s exited before it was ready: %v (its error is above; a port in use? "+
+				"choose others with DEMO_LISTEN, DEMO_IDP, DEMO_ADMIN)", name, c.err)
 		case s := <-sigs:
 			return nil, fmt.Errorf("stopped by %v during start-up", s)
 		case <-time.After(2 * time.Minute):
