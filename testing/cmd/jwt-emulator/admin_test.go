@@ -97,7 +97,6 @@ func TestAdminStats(t *testing.T) {
 	}
 	root := loadExample(t, "local-jwks", &ex)
 	e, admin := startWithAdmin(t, "-wasm", shippedModule(t), "-config", filepath.Join(root, "config.json"), "-now", ex.Now)
-	defer e.stop(t)
 
 	before := statsOfModule(t, admin)
 	if before["wasmcustom.jwt_authn.allowed"] != "0" || before["wasmcustom.jwt_authn.denied"] != "0" {
@@ -118,6 +117,7 @@ func TestAdminStats(t *testing.T) {
 	if resp.StatusCode != 200 || strings.TrimSpace(body) != "wasmcustom.jwt_authn.denied: 1" {
 		t.Errorf("/stats?filter=jwt_authn\\.denied$: %d %q", resp.StatusCode, body)
 	}
+	e.stop(t) // the log is complete, and no longer written, once it exited
 	if strings.Contains(e.stderr.String(), ex.Token[:20]) {
 		t.Error("the token appears in the emulator's log")
 	}

@@ -46,11 +46,12 @@ func absPath(p string) string {
 	return p
 }
 
-// loadPluginConfig reads the plugin configuration file and returns the JSON handed to the
-// module in proxy_on_configure. JSON is passed on byte for byte, after a syntax check that
-// names the line and column of an error. YAML (a .yaml or .yml file, or a file that does not
-// start with '{') is converted to JSON here, in the emulator, as istiod converts a WasmPlugin's
-// pluginConfig: the module itself only ever reads JSON. A whole filter entry (name,
+// loadPluginConfig reads the plugin configuration file and returns what is handed to the
+// module in proxy_on_configure. JSON (a file starting with '{' or '[', or named .json) is passed
+// on byte for byte, after a syntax check that names the line and column of an error. YAML (a
+// .yaml or .yml file, or any other file that reads as a YAML mapping) is converted to JSON
+// here, in the emulator, as istiod converts a WasmPlugin's pluginConfig: the module itself only
+// ever reads JSON. Other text goes to the module unchanged. A whole filter entry (name,
 // typed_config) is refused with a hint to give only its typed_config.
 func loadPluginConfig(path string) ([]byte, error) {
 	raw, err := os.ReadFile(path)
@@ -73,18 +74,26 @@ func configJSON(path string, raw []byte) ([]byte, error) {
 		return nil, errors.New("empty file: want the jwt_authn filter's typed_config as JSON (or YAML)")
 	}
 	ext := strings.ToLower(filepath.Ext(path))
-	isYAML := ext == ".yaml" || ext == ".yml" || (trimmed[0] != '{' && trimmed[0] != '[')
-	if !isYAML {
+	if ext == ".yaml" || ext == ".yml" {
+		out, err := yaml.YAMLToJSON(raw)
+		if err != nil {
+			return nil, fmt.Errorf("YAML: %v", err)
+		}
+		return out, nil
+	}
+	if trimmed[0] == '{' || trimmed[0] == '[' || ext == ".json" {
 		if err := jsonSyntax(raw); err != nil {
 			return nil, err
 		}
 		return raw, nil
 	}
-	out, err := yaml.YAMLToJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("neither JSON nor YAML: %v", err)
+	// Neither JSON nor named YAML: YAML when it reads as a YAML mapping; anything else goes to
+	// the module unchanged (the emulator runs any proxy-wasm module, whose configuration may
+	// be plain text).
+	if out, err := yaml.YAMLToJSON(raw); err == nil && bytes.HasPrefix(out, []byte("{")) {
+		return out, nil
 	}
-	return out, nil
+	return raw, nil
 }
 
 // jsonSyntax reports the first JSON syntax error with its line and column (1-based).
@@ -123,7 +132,7 @@ func lineColumn(raw []byte, offset int64) (int, int) {
 func checkNotFilterEntry(data []byte) error {
 	var top any
 	if err := json.Unmarshal(data, &top); err != nil {
-		return fmt.Errorf("not JSON: %v", err)
+		return nil // plain text for some other module; the JSON syntax was checked before
 	}
 	const hint = "give only the value of the jwt_authn filter's typed_config (the object with providers and rules; its \"@type\" may stay)"
 	switch t := top.(type) {

@@ -37,7 +37,7 @@ func TestEmulatorConfigHints(t *testing.T) {
 		{"filter entry in yaml", "c.yaml", "name: envoy.filters.http.jwt_authn\ntypedConfig:\n  providers: {}\n",
 			[]string{"whole HTTP filter entry"}},
 		{"filter list", "c.json", `[{"name": "envoy.filters.http.jwt_authn"}]`, []string{"a list", "typed_config"}},
-		{"bad yaml", "c.yaml", "providers:\n  p: [\n", []string{"neither JSON nor YAML"}},
+		{"bad yaml", "c.yaml", "providers:\n  p: [\n", []string{"YAML: "}},
 		{"empty", "c.json", " \n", []string{"empty file"}},
 	}
 	for _, c := range cases {
