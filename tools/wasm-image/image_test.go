@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -35,11 +36,47 @@ func shippedModule(t *testing.T) (string, []byte) {
 	return p, b
 }
 
+// built is the layout the tests share (compressing the module takes a while under -race).
+var built struct {
+	once   sync.Once
+	dir    string
+	module []byte
+}
+
+// sharedLayout is the layout `wasm-image build` wrote once for this test binary; tests only read it.
+func sharedLayout(t *testing.T) (string, []byte) {
+	t.Helper()
+	built.once.Do(func() {
+		tmp, err := os.MkdirTemp("", "wasm-image-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		built.dir, built.module = buildLayoutIn(t, tmp)
+	})
+	if built.dir == "" {
+		t.Fatal("building the shared layout failed")
+	}
+	return built.dir, built.module
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(filepath.Dir(built.dir))
+	}
+	os.Exit(code)
+}
+
 // buildLayout runs `wasm-image build` as `make image` does, into a temporary directory.
 func buildLayout(t *testing.T) (string, []byte) {
 	t.Helper()
+	return buildLayoutIn(t, t.TempDir())
+}
+
+func buildLayoutIn(t *testing.T, parent string) (string, []byte) {
+	t.Helper()
 	wasmPath, module := shippedModule(t)
-	dir := filepath.Join(t.TempDir(), "image")
+	dir := filepath.Join(parent, "image")
 	var out, errb bytes.Buffer
 	if err := run([]string{"build", "-wasm", wasmPath, "-out", dir, "-tag", "0.1.0"}, &out, &errb); err != nil {
 		t.Fatalf("build: %v\n%s", err, errb.String())
@@ -100,7 +137,7 @@ func pluginWasm(t *testing.T, img v1.Image) []byte {
 // TestImageLayout: `make image` writes an OCI layout with one compat-variant image whose
 // plugin.wasm is the shipped module, byte for byte.
 func TestImageLayout(t *testing.T) {
-	dir, module := buildLayout(t)
+	dir, module := sharedLayout(t)
 	idx, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +187,7 @@ func TestImageLayout(t *testing.T) {
 // in-memory one, on loopback), under the repository path envoy/istio/wasmplugin.yaml's url
 // names, and pulling it back by that url (as Istio does) gives the shipped module.
 func TestPushAndPull(t *testing.T) {
-	dir, module := buildLayout(t)
+	dir, module := sharedLayout(t)
 	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer reg.Close()
 
@@ -203,7 +240,7 @@ func TestPushAndPull(t *testing.T) {
 }
 
 func TestPushNeedsImage(t *testing.T) {
-	dir, _ := buildLayout(t)
+	dir, _ := sharedLayout(t)
 	var out, errb bytes.Buffer
 	if err := run([]string{"push", "-layout", dir}, &out, &errb); err == nil || !strings.Contains(err.Error(), "-image is required") {
 		t.Errorf("push without -image: %v", err)
