@@ -268,6 +268,6 @@ func (c *verifyContext) knownWellFormed(raw string, children []requirement, cand
 }
 
 // newVerifyContext starts the verification of one request.
-func newVerifyContext(rt *runtime, req *request, now time.Time, out *outputs) *verifyContext {
+func newVerifyContext(rt *filterConfig, req *request, now time.Time, out *outputs) *verifyContext {
 	return &verifyContext{rt: rt, req: req, now: now, nowSec: now.Unix(), out: out}
 }

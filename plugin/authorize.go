@@ -227,29 +227,29 @@ func claimSegs(names []string) []claimSeg {
 // member of a name, which is the only one: verifier.Parse refuses payloads that repeat a
 // member name.
 func findClaim(claims gjson.Result, path []claimSeg) gjson.Result {
-	cur := claims
+	node := claims
 	for _, seg := range path {
-		if !cur.IsObject() {
+		if !node.IsObject() {
 			return gjson.Result{}
 		}
 		if seg.get {
-			cur = cur.Get(seg.name)
+			node = node.Get(seg.name)
 		} else {
 			var found gjson.Result
-			cur.ForEach(func(k, v gjson.Result) bool {
+			node.ForEach(func(k, v gjson.Result) bool {
 				if k.Str == seg.name {
 					found = v
 					return false
 				}
 				return true
 			})
-			cur = found
+			node = found
 		}
-		if !cur.Exists() {
+		if !node.Exists() {
 			return gjson.Result{}
 		}
 	}
-	return cur
+	return node
 }
 
 // eachValue calls yield with the strings a claim holds, until yield returns false: a string

@@ -17,7 +17,7 @@ import (
 
 // manyProviders is a configuration with n providers (issuers iss-0 ... iss-<n-1>), each
 // setting a claim header, required through requires_any on /api.
-func manyProviders(b *testing.B, n int, extra string) *runtime {
+func manyProviders(b *testing.B, n int, extra string) *filterConfig {
 	k := Keys(b)
 	ks := JWKS(k.ES256)
 	var provs, reqs []string
@@ -32,7 +32,7 @@ func manyProviders(b *testing.B, n int, extra string) *runtime {
 	  {"match":{"prefix":"/api"},"requires":{"requires_any":{"requirements":[`+strings.Join(reqs, ",")+`]}}}]}`)
 }
 
-func benchRequest(b *testing.B, rt *runtime, hs [][2]string, want status) {
+func benchRequest(b *testing.B, rt *filterConfig, hs [][2]string, want status) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -116,13 +116,13 @@ func (c *claimHeader) value(claims gjson.Result) (string, bool) {
 // segment is a literal key: no gjson path syntax is involved, so claim names may hold dots,
 // '*', '#' or anything else.
 func lookupClaim(claims gjson.Result, segments []string) gjson.Result {
-	cur := claims
+	node := claims
 	for _, seg := range segments {
-		if !cur.IsObject() {
+		if !node.IsObject() {
 			return gjson.Result{}
 		}
 		var found gjson.Result
-		cur.ForEach(func(k, v gjson.Result) bool {
+		node.ForEach(func(k, v gjson.Result) bool {
 			if k.Str == seg {
 				found = v
 			}
@@ -131,9 +131,9 @@ func lookupClaim(claims gjson.Result, segments []string) gjson.Result {
 		if !found.Exists() {
 			return gjson.Result{}
 		}
-		cur = found
+		node = found
 	}
-	return cur
+	return node
 }
 
 func renderScalar(v gjson.Result) (string, bool) {

@@ -10,10 +10,10 @@ import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
-// runtime is a compiled configuration: everything the request path needs, resolved and
+// filterConfig is a compiled configuration: everything the request path needs, resolved and
 // checked once at plugin start (Envoy's FilterConfigImpl). It is never modified after
 // compile except for the JWT caches, which belong to the VM that built it.
-type runtime struct {
+type filterConfig struct {
 	providers []*provider          // sorted by name
 	byName    map[string]*provider // provider_name references
 	// byIssuer gives, for an issuer, the first provider (by name) with that issuer: O(1)
@@ -32,11 +32,10 @@ type runtime struct {
 	stripFailureResponse bool
 	statPrefix           string
 
-	// sanitize lists every header the filter may set (claim headers, payload headers, the
-	// report-only header), lower case and sorted: client copies are removed from every
-	// request before anything else happens.
-	sanitize    []string
-	sanitizeSet map[string]bool // the same, for one pass over the request's headers
+	// sanitizeSet holds every header the filter may set (claim headers, payload headers, the
+	// report-only header), lower case: client copies are removed from every request, in one
+	// pass over its headers, before anything else happens.
+	sanitizeSet map[string]bool
 
 	reportOnlyHeader string      // x_report_only; "" when off
 	denyBody         *denyBody   // x_deny_response
@@ -61,8 +60,8 @@ type compileEnv struct {
 
 func defaultCompileEnv() compileEnv { return compileEnv{lookupEnv: os.LookupEnv} }
 
-// load parses and compiles a configuration; it returns every problem found, or a runtime.
-func load(data []byte, env compileEnv) (*runtime, []string) {
+// load parses and compiles a configuration; it returns every problem found, or a filterConfig.
+func load(data []byte, env compileEnv) (*filterConfig, []string) {
 	raw, probs := parseConfig(data)
 	if len(probs) > 0 {
 		return nil, probs
@@ -70,9 +69,9 @@ func load(data []byte, env compileEnv) (*runtime, []string) {
 	return compile(raw, env)
 }
 
-func compile(raw *rawConfig, env compileEnv) (*runtime, []string) {
+func compile(raw *rawConfig, env compileEnv) (*filterConfig, []string) {
 	probs := &problems{}
-	rt := &runtime{
+	rt := &filterConfig{
 		byName:               map[string]*provider{},
 		byIssuer:             map[string]*provider{},
 		bypassCorsPreflight:  raw.bypassCorsPreflight,
@@ -147,10 +146,6 @@ func compile(raw *rawConfig, env compileEnv) (*runtime, []string) {
 		rt.validTokens = everyTokenRequirement{}
 	}
 	rt.sanitizeSet = sanitize
-	for h := range sanitize {
-		rt.sanitize = append(rt.sanitize, h)
-	}
-	sort.Strings(rt.sanitize)
 
 	if len(probs.list) > 0 {
 		return nil, probs.list
@@ -217,7 +212,7 @@ func compileProvider(rp *rawProvider, index int, env compileEnv, probs *problems
 
 // reqBuilder is Envoy's innerCreate: a requirement tree with every provider resolved.
 type reqBuilder struct {
-	rt    *runtime
+	rt    *filterConfig
 	probs *problems
 }
 
@@ -268,7 +263,7 @@ func (b *reqBuilder) build(raw *rawRequirement) requirement {
 	return allowAllRequirement{}
 }
 
-func providerNames(rt *runtime) []string {
+func providerNames(rt *filterConfig) []string {
 	out := make([]string, 0, len(rt.providers))
 	for _, p := range rt.providers {
 		out = append(out, p.name)
@@ -286,7 +281,7 @@ func sortedKeys(m map[string]requirement) []string {
 }
 
 // findRule returns the first rule that matches, or nil.
-func (rt *runtime) findRule(r *request) *rule {
+func (rt *filterConfig) findRule(r *request) *rule {
 	for _, ru := range rt.rules {
 		if ru.match.matches(r) {
 			return ru
@@ -296,7 +291,7 @@ func (rt *runtime) findRule(r *request) *rule {
 }
 
 // findByIssuer is Envoy's JwksCache::findByIssuer.
-func (rt *runtime) findByIssuer(iss string) *provider {
+func (rt *filterConfig) findByIssuer(iss string) *provider {
 	if p := rt.byIssuer[iss]; p != nil {
 		return p
 	}

@@ -187,15 +187,15 @@ const (
 )
 
 type rawHeaderMatcher struct {
-	path          string
-	name          string
-	kind          headerMatchKind
-	value         string // exact/prefix/suffix/contains, or the regex
-	start, end    int64
-	present       bool
-	stringMatch   *rawStringMatcher
-	invert        bool
-	missingAsEmpt bool
+	path           string
+	name           string
+	kind           headerMatchKind
+	value          string // exact/prefix/suffix/contains, or the regex
+	start, end     int64
+	present        bool
+	stringMatch    *rawStringMatcher
+	invert         bool
+	missingAsEmpty bool
 }
 
 type rawQueryMatcher struct {
@@ -291,7 +291,7 @@ const maxTokenLimit = 1 << 20
 
 // tokenLimit reads one x_token_limits field: absent or 0 keeps the verifier's default.
 func tokenLimit(o *object, name string, probs *problems) int {
-	n := o.uint32v(name)
+	n := o.uint32Field(name)
 	if n > maxTokenLimit {
 		probs.add(o.at(name), "must be at most 1048576 (bytes)")
 		return 0
@@ -354,10 +354,10 @@ func parseProvider(v gjson.Result, path, name string, probs *problems) *rawProvi
 	}
 	p.headerInMetadata = o.str("header_in_metadata")
 	p.failedStatusMetadata = o.str("failed_status_in_metadata")
-	p.clockSkewSeconds = o.uint32v("clock_skew_seconds")
+	p.clockSkewSeconds = o.uint32Field("clock_skew_seconds")
 	if c := o.obj("jwt_cache_config", "jwt_cache_size", "jwt_max_token_size"); c != nil {
-		p.jwtCacheSize = c.uint32v("jwt_cache_size")
-		p.jwtMaxTokenSize = c.uint32v("jwt_max_token_size")
+		p.jwtCacheSize = c.uint32Field("jwt_cache_size")
+		p.jwtMaxTokenSize = c.uint32Field("jwt_max_token_size")
 	}
 	p.disableJwtCache = o.boolean("x_disable_jwt_cache")
 	for i, c := range o.array("claim_to_headers") {
@@ -391,7 +391,7 @@ func parseLocalJwks(o *object, probs *problems) *rawLocalJwks {
 	case "filename":
 		probs.add(o.at("filename"), whyNoFiles)
 	case "inline_bytes":
-		l.data = o.bytesv("inline_bytes")
+		l.data = o.bytesField("inline_bytes")
 	case "inline_string":
 		l.data = []byte(o.str("inline_string"))
 	case "environment_variable":
@@ -449,7 +449,7 @@ func parseRemoteJwks(o *object, probs *problems) *rawRemoteJwks {
 	if rp := o.obj("retry_policy", "retry_back_off", "num_retries", "retry_on", "retry_priority",
 		"retry_host_predicate", "host_selection_retry_max_attempts"); rp != nil {
 		r.retry = &rawRetryPolicy{retryOn: rp.str("retry_on"), hasRetries: rp.has("num_retries")}
-		r.retry.numRetries = rp.uint32v("num_retries")
+		r.retry.numRetries = rp.uint32Field("num_retries")
 		for _, f := range []string{"retry_priority", "retry_host_predicate", "host_selection_retry_max_attempts"} {
 			if rp.has(f) {
 				probs.add(rp.at(f), whyHostSelection)
@@ -476,7 +476,7 @@ func parseRemoteJwks(o *object, probs *problems) *rawRemoteJwks {
 		}
 	}
 	if o.has("x_max_jwks_bytes") {
-		if r.maxBytes = o.uint32v("x_max_jwks_bytes"); r.maxBytes == 0 || r.maxBytes > maxMaxJwksBytes {
+		if r.maxBytes = o.uint32Field("x_max_jwks_bytes"); r.maxBytes == 0 || r.maxBytes > maxMaxJwksBytes {
 			probs.add(o.at("x_max_jwks_bytes"), "must be in [1, "+strconv.Itoa(maxMaxJwksBytes)+"]")
 		}
 	}
@@ -725,7 +725,7 @@ func parseRegex(o *object, probs *problems) string {
 		return ""
 	}
 	if g := o.obj("google_re2", "max_program_size"); g != nil {
-		g.uint32v("max_program_size") // deprecated in Envoy; accepted and ignored as there
+		g.uint32Field("max_program_size") // deprecated in Envoy; accepted and ignored as there
 	}
 	re := o.str("regex")
 	if re == "" {
@@ -743,7 +743,7 @@ func parseHeaderMatcher(v gjson.Result, path string, probs *problems) *rawHeader
 		return nil
 	}
 	h := &rawHeaderMatcher{path: path, name: strings.ToLower(o.str("name")), invert: o.boolean("invert_match"),
-		missingAsEmpt: o.boolean("treat_missing_header_as_empty")}
+		missingAsEmpty: o.boolean("treat_missing_header_as_empty")}
 	// Matchers may read pseudo-headers (:method, :authority, ...): only Envoy's rules apply.
 	switch {
 	case h.name == "":
@@ -759,7 +759,7 @@ func parseHeaderMatcher(v gjson.Result, path string, probs *problems) *rawHeader
 		h.kind, h.value = hmRegex, parseRegex(o.obj("safe_regex_match", "google_re2", "regex"), probs)
 	case "range_match":
 		r := o.obj("range_match", "start", "end")
-		h.kind, h.start, h.end = hmRange, r.int64v("start"), r.int64v("end")
+		h.kind, h.start, h.end = hmRange, r.int64Field("start"), r.int64Field("end")
 	case "present_match":
 		h.kind, h.present = hmPresent, o.boolean("present_match")
 	case "prefix_match", "suffix_match", "contains_match":

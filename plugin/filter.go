@@ -30,7 +30,7 @@ import (
 type httpContext struct {
 	types.DefaultHttpContext
 	id    uint32
-	rt    *runtime
+	rt    *filterConfig
 	m     *metrics
 	jwks  *jwksStore
 	now   func() time.Time
@@ -207,7 +207,7 @@ func (f *httpContext) fail(st status, req *request, counts *[numCounters]uint32)
 	}
 	rt := f.rt
 	if rt == nil {
-		rt = &runtime{}
+		rt = &filterConfig{}
 	}
 	scope := ""
 	if st == statusAuthzDenied && f.rule != nil && f.rule.authz != nil {

@@ -68,11 +68,11 @@ type jwksStore struct {
 	byID map[string]*jwksEntry
 	list []*jwksEntry // creation order, so that ticks are deterministic
 
-	// cur is the context whose callback is running: the SDK binds a callout dispatched now to
-	// it. eff is the context host calls act on (proxy_set_effective_context), which differs
-	// from cur while paused requests are resumed from a callout answer or a tick.
-	cur, eff uint32
-	tick     time.Duration // the tick period last set on the host
+	// running is the context whose callback is running: the SDK binds a callout dispatched now to
+	// it. effective is the context host calls act on (proxy_set_effective_context), which differs
+	// from running while paused requests are resumed from a callout answer or a tick.
+	running, effective uint32
+	tick               time.Duration // the tick period last set on the host
 }
 
 func newJwksStore(root uint32, now func() time.Time) *jwksStore {
@@ -125,7 +125,7 @@ type fetchAttempt struct {
 // the entries (and keys) of the previous configuration where the settings are equal, and
 // creates the shared meta values before traffic arrives (see jwks_shared.go: creating a
 // missing key cannot be compare-and-swapped).
-func (s *jwksStore) bind(rt *runtime, m *metrics) {
+func (s *jwksStore) bind(rt *filterConfig, m *metrics) {
 	s.m = m
 	for _, e := range s.list {
 		e.used, e.caches = false, nil
@@ -154,13 +154,13 @@ func (s *jwksStore) bind(rt *runtime, m *metrics) {
 }
 
 // enter records the context of the callback that starts.
-func (s *jwksStore) enter(ctx uint32) { s.cur, s.eff = ctx, ctx }
+func (s *jwksStore) enter(ctx uint32) { s.running, s.effective = ctx, ctx }
 
 // actOn makes host calls act on ctx.
 func (s *jwksStore) actOn(ctx uint32) {
-	if s.eff != ctx {
+	if s.effective != ctx {
 		_ = proxywasm.SetEffectiveContext(ctx)
-		s.eff = ctx
+		s.effective = ctx
 	}
 }
 
@@ -240,7 +240,7 @@ func (e *jwksEntry) sync(now time.Time) {
 	if !ok {
 		return
 	}
-	e.seen(m)
+	e.mergeShared(m)
 	if m.gen == 0 || m.gen == e.gen {
 		return
 	}
@@ -259,7 +259,9 @@ func (e *jwksEntry) sync(now time.Time) {
 	e.install(ks, fetchedAt, m.gen)
 }
 
-func (e *jwksEntry) seen(m sharedMeta) {
+// mergeShared merges the shared meta value m (as read from shared data) into the entry: it
+// takes the lease as the VMs agreed it and the latest fetch attempt and failure of any VM.
+func (e *jwksEntry) mergeShared(m sharedMeta) {
 	e.lease = m
 	if m.attemptAt.After(e.attemptAt) {
 		e.attemptAt = m.attemptAt
@@ -308,7 +310,7 @@ func (e *jwksEntry) start(now time.Time, deferDispatch bool) {
 		m.leaseOwner, m.leaseUntil, m.attemptAt = e.owner, now.Add(e.spec.tryTimeout(now, now)+fetchGrace), now
 		return true
 	})
-	e.seen(m)
+	e.mergeShared(m)
 	if !got && m.leasedBy(e.owner, now) {
 		e.waitForeign(now)
 		return
@@ -339,8 +341,8 @@ func (e *jwksEntry) dispatch(now time.Time) {
 	if a.seq > 1 { // the first try is covered by the lease start took
 		e.holdLease(now.Add(timeout + fetchGrace))
 	}
-	prev := s.eff
-	s.actOn(s.cur)
+	prev := s.effective
+	s.actOn(s.running)
 	_, err := dispatchJwks(e.spec, timeout, func(numHeaders, bodySize int) { s.answered(e, a, seq, numHeaders, bodySize) })
 	s.actOn(prev)
 	if err != nil {
@@ -348,7 +350,7 @@ func (e *jwksEntry) dispatch(now time.Time) {
 			" was refused (" + err.Error() + "); is the cluster defined in Envoy?"})
 		return
 	}
-	a.inFlight, a.bound, a.answerBy = true, s.cur, now.Add(timeout+fetchGrace)
+	a.inFlight, a.bound, a.answerBy = true, s.running, now.Add(timeout+fetchGrace)
 	s.schedule()
 }
 
@@ -403,7 +405,7 @@ func (e *jwksEntry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr
 			}
 			return true
 		})
-		e.seen(m)
+		e.mergeShared(m)
 		e.install(ks, now, gen)
 		e.s.count(counterJwksFetchSuccess)
 	} else {
@@ -417,7 +419,7 @@ func (e *jwksEntry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr
 			}
 			return true
 		})
-		e.seen(m)
+		e.mergeShared(m)
 		e.s.count(counterJwksFetchFailed)
 		msg := "jwt_authn: fetching the JWKS " + e.spec.uri + " through cluster " + strconv.Quote(e.spec.cluster) +
 			" failed: " + ferr.msg
@@ -442,10 +444,10 @@ func (e *jwksEntry) holdLease(until time.Time) {
 		m.leaseOwner, m.leaseUntil = owner, until
 		return true
 	})
-	e.seen(m)
+	e.mergeShared(m)
 }
 
-// wait registers f as paused for this entry.
+// addWaiter registers f as paused until this entry has an answer (release resumes it).
 func (e *jwksEntry) addWaiter(f *httpContext) {
 	for _, w := range e.waiters {
 		if w == f {
@@ -467,7 +469,7 @@ func (s *jwksStore) release(e *jwksEntry) {
 			ready = append(ready, w)
 		}
 	}
-	prev := s.eff
+	prev := s.effective
 	for _, w := range ready {
 		s.actOn(w.id)
 		w.resume()

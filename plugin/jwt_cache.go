@@ -92,8 +92,6 @@ func (c *jwtCache) insert(e *cacheEntry) {
 	c.pushFront(e)
 }
 
-func (c *jwtCache) len() int { return len(c.entries) }
-
 // clear removes every entry.
 func (c *jwtCache) clear() {
 	clear(c.entries)

@@ -55,7 +55,6 @@ type remoteKeys struct {
 	timeout       time.Duration // http_uri.timeout; 0: Envoy's "none" (see tryTimeout)
 	cacheDuration time.Duration
 	asyncFetch    bool
-	fastListener  bool // accepted; a Wasm filter cannot hold a listener back (EXTENSIONS.md)
 	failedRefetch time.Duration
 	retry         *retryPolicy
 	maxBytes      int           // x_max_jwks_bytes
@@ -73,7 +72,7 @@ func (*remoteKeys) unknownKey(*verifyContext) (*verifier.KeySet, status) {
 
 func newRemoteKeys(r *rawRemoteJwks) *remoteKeys {
 	k := &remoteKeys{uri: r.uri, cluster: r.cluster, timeout: r.timeout, cacheDuration: r.cacheDuration,
-		asyncFetch: r.asyncFetch, fastListener: r.fastListener, failedRefetch: r.failedRefetch,
+		asyncFetch: r.asyncFetch, failedRefetch: r.failedRefetch,
 		retry: newRetryPolicy(r.retry), maxBytes: int(r.maxBytes), kidRefetch: defaultKidRefetch}
 	if k.cacheDuration == 0 {
 		k.cacheDuration = defaultCacheDuration

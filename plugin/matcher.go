@@ -212,7 +212,7 @@ func compileMatcher(raw *rawRouteMatch, probs *problems) *matcher {
 	}
 	for _, h := range raw.headers {
 		hm := &headerMatcher{name: h.name, kind: h.kind, value: h.value, start: h.start, end: h.end,
-			present: h.present, invert: h.invert, missingAsEmpty: h.missingAsEmpt}
+			present: h.present, invert: h.invert, missingAsEmpty: h.missingAsEmpty}
 		switch h.kind {
 		case hmRegex:
 			hm.re = compileRegex(h.value, joinPath(h.path, "safe_regex_match.regex"), probs)

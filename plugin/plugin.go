@@ -51,7 +51,7 @@ func (vm *vmContext) NewPluginContext(id uint32) types.PluginContext {
 type pluginContext struct {
 	types.DefaultPluginContext
 	vm   *vmContext
-	rt   *runtime
+	rt   *filterConfig
 	m    *metrics
 	jwks *jwksStore
 }

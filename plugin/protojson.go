@@ -152,9 +152,9 @@ func (o *object) boolean(name string) bool {
 	return v.Type == gjson.True
 }
 
-// uint32v reads a uint32 (also a google.protobuf.UInt32Value, whose JSON form is the bare
+// uint32Field reads a uint32 (also a google.protobuf.UInt32Value, whose JSON form is the bare
 // number).
-func (o *object) uint32v(name string) uint32 {
+func (o *object) uint32Field(name string) uint32 {
 	v, ok := o.raw(name)
 	if !ok {
 		return 0
@@ -166,7 +166,7 @@ func (o *object) uint32v(name string) uint32 {
 	return uint32(n)
 }
 
-func (o *object) int64v(name string) int64 {
+func (o *object) int64Field(name string) int64 {
 	v, ok := o.raw(name)
 	if !ok {
 		return 0
@@ -359,8 +359,8 @@ func parseDuration(v gjson.Result) (time.Duration, string) {
 	case v.IsObject():
 		probs := &problems{}
 		o := decodeObject(v, "", probs, "seconds", "nanos")
-		secs = o.int64v("seconds")
-		nanos = o.int64v("nanos")
+		secs = o.int64Field("seconds")
+		nanos = o.int64Field("nanos")
 		if len(probs.list) > 0 || nanos <= -1e9 || nanos >= 1e9 || (secs > 0 && nanos < 0) || (secs < 0 && nanos > 0) {
 			return 0, bad
 		}
@@ -389,9 +389,9 @@ func allDigits(s string) bool {
 	return true
 }
 
-// bytesv reads a proto bytes field: base64, standard or URL alphabet, padded or not, as
+// bytesField reads a proto bytes field: base64, standard or URL alphabet, padded or not, as
 // protojson accepts.
-func (o *object) bytesv(name string) []byte {
+func (o *object) bytesField(name string) []byte {
 	v, ok := o.raw(name)
 	if !ok {
 		return nil

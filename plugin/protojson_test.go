@@ -116,7 +116,7 @@ func TestBytesAcceptStandardAndURLBase64(t *testing.T) {
 	for _, in := range []string{`"aGk/Pw=="`, `"aGk_Pw"`, `"aGk/Pw"`} {
 		probs := &problems{}
 		o := decodeObject(gjson.Parse(`{"b":`+in+`}`), "", probs, "b")
-		if got := string(o.bytesv("b")); got != "hi??" || len(probs.list) > 0 {
+		if got := string(o.bytesField("b")); got != "hi??" || len(probs.list) > 0 {
 			t.Errorf("bytes %s = %q, %v", in, got, probs.list)
 		}
 	}

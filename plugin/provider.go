@@ -6,12 +6,13 @@ import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
-// provider is a compiled JwtProvider, immutable once built (Envoy's JwksData): what a token
-// of this provider must satisfy, where its keys come from and what a verified token adds to
-// the request.
+// provider is a compiled JwtProvider (Envoy's JwksData): what a token of this provider must
+// satisfy, where its keys come from and what a verified token adds to the request. Compile
+// builds it; plugin start replaces a remote provider's keys with its jwksEntry
+// (jwksStore.bind); after that it is immutable.
 type provider struct {
 	name      string
-	index     int // position in runtime.providers and runtime.caches
+	index     int // position in filterConfig.providers and filterConfig.caches
 	issuer    string
 	audiences []string
 	subjects  *stringMatcher

@@ -31,7 +31,7 @@ type requirement interface {
 
 // verifyContext is one request's verification (Envoy's ContextImpl).
 type verifyContext struct {
-	rt     *runtime
+	rt     *filterConfig
 	req    *request
 	now    time.Time
 	nowSec int64
@@ -293,36 +293,36 @@ func (r *anyRequirement) indexed(c *verifyContext) status {
 	idx := r.index
 	// Small fixed buffers: the common case (one location group, a token or two) allocates
 	// nothing here.
-	var nonCandBuf [4]status
+	var nonCandidateStatusBuf [4]status
 	var candsBuf [4][]int
 	var activeBuf [8]int
 	var tokBuf [4]extracted
-	nonCand, cands, active := nonCandBuf[:0], candsBuf[:0], activeBuf[:0]
+	nonCandidateStatus, cands, active := nonCandidateStatusBuf[:0], candsBuf[:0], activeBuf[:0]
 	for _, g := range idx.groups {
 		tokens := g.ext.extract(c.req, tokBuf[:0])
-		var gc []int
+		var groupCandidates []int
 		st := statusJwtMissed
 		if len(tokens) > 0 {
 			for _, t := range tokens {
 				if iss, ok := c.issuerOf(t.token); ok {
 					for _, m := range g.byIssuer[iss] {
-						if !containsInt(gc, m) {
-							gc = append(gc, m)
+						if !containsInt(groupCandidates, m) {
+							groupCandidates = append(groupCandidates, m)
 						}
 					}
 				}
 			}
 			// The status of a non-candidate: the fate of the token Envoy tries first.
 			st = statusJwtUnknownIssuer
-			if last := tokens[len(tokens)-1].token; !c.knownWellFormed(last, r.children, gc) {
-				if _, pst := c.parse(last); pst != statusOK {
-					st = pst
+			if last := tokens[len(tokens)-1].token; !c.knownWellFormed(last, r.children, groupCandidates) {
+				if _, parseStatus := c.parse(last); parseStatus != statusOK {
+					st = parseStatus
 				}
 			}
 		}
-		nonCand = append(nonCand, st)
-		cands = append(cands, gc)
-		active = append(active, gc...)
+		nonCandidateStatus = append(nonCandidateStatus, st)
+		cands = append(cands, groupCandidates)
+		active = append(active, groupCandidates...)
 	}
 	active = append(active, idx.others...)
 	sort.Ints(active)
@@ -368,7 +368,7 @@ func (r *anyRequirement) indexed(c *verifyContext) status {
 	for gi, g := range idx.groups {
 		for j := len(g.members) - 1; j >= 0; j-- {
 			if !containsInt(cands[gi], g.members[j]) {
-				note(g.members[j], nonCand[gi]) // the highest non-candidate stands for them all
+				note(g.members[j], nonCandidateStatus[gi]) // the highest non-candidate stands for them all
 				break
 			}
 		}

@@ -24,7 +24,7 @@ func req(path string, kv ...string) *request {
 	return newRequest(h)
 }
 
-func evaluate(rt *runtime, r *request) (status, *outputs) {
+func evaluate(rt *filterConfig, r *request) (status, *outputs) {
 	ru := rt.findRule(r)
 	if ru == nil || ru.req == nil {
 		return statusOK, &outputs{}
@@ -43,7 +43,7 @@ var (
 )
 
 // twoProviders: a (issuer "a", Authorization), b (issuer "b", header x-b), both ES256.
-func twoProviders(t *testing.T, requires string) *runtime {
+func twoProviders(t *testing.T, requires string) *filterConfig {
 	k := Keys(t)
 	ks := JWKS(k.ES256)
 	return mustLoad(t, `{"providers":{
@@ -234,7 +234,7 @@ func TestIssuerIndexTriesOnlyTheTokensProvider(t *testing.T) {
 	  "requires":{"requires_any":{"requirements":[` + strings.Join(reqs, ",") + `,{"allow_missing":{}}]}}}]}`
 	indexed, plain := mustLoad(t, cfg), mustLoad(t, cfg)
 	plain.rules[0].req.(*anyRequirement).index = nil
-	lookups := func(rt *runtime, token string) uint32 {
+	lookups := func(rt *filterConfig, token string) uint32 {
 		c := newVerifyContext(rt, req("/", "authorization", "Bearer "+token), now0(), &outputs{})
 		if st := rt.rules[0].req.verify(c); st != statusOK {
 			t.Fatalf("status %q", st)

@@ -225,7 +225,7 @@ type denyResponse struct {
 // strip_failure_response and the x_deny_response body applied. scope is the scopes an
 // x_authorize refusal names (RFC 6750 scope attribute); "" for none. It runs only on the
 // deny path, so string building here is not on the hot path.
-func buildDeny(rt *runtime, s status, req *request, scope string) denyResponse {
+func buildDeny(rt *filterConfig, s status, req *request, scope string) denyResponse {
 	r := replyOf(s)
 	d := denyResponse{code: r.code, details: rcDetails(r.text)}
 	if rt.stripFailureResponse {

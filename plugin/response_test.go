@@ -94,20 +94,20 @@ func TestRcDetailsReplaceWhitespace(t *testing.T) {
 
 func TestBuildDeny(t *testing.T) {
 	r := req("/x")
-	d := buildDeny(&runtime{}, statusJwtMissed, r, "")
+	d := buildDeny(&filterConfig{}, statusJwtMissed, r, "")
 	if d.code != 401 || string(d.body) != "Jwt is missing" || len(d.headers) != 1 ||
 		d.headers[0] != [2]string{"www-authenticate", `Bearer realm="https://example.com/x"`} {
 		t.Errorf("missing: %+v", d)
 	}
-	d = buildDeny(&runtime{}, statusJwtAudienceNotAllowed, r, "")
+	d = buildDeny(&filterConfig{}, statusJwtAudienceNotAllowed, r, "")
 	if d.code != 403 || d.headers[0][1] != `Bearer realm="https://example.com/x", error="invalid_token"` {
 		t.Errorf("audience: %+v", d)
 	}
-	d = buildDeny(&runtime{stripFailureResponse: true}, statusJwtExpired, r, "")
+	d = buildDeny(&filterConfig{stripFailureResponse: true}, statusJwtExpired, r, "")
 	if d.code != 401 || len(d.body) != 0 || len(d.headers) != 0 || d.details != "jwt_authn_access_denied{Jwt_is_expired}" {
 		t.Errorf("strip_failure_response: %+v", d)
 	}
-	d = buildDeny(&runtime{denyBody: &denyBody{template: `{"error":"{{message}}","status":{{status}}}`, contentType: "application/json"}}, statusJwtExpired, r, "")
+	d = buildDeny(&filterConfig{denyBody: &denyBody{template: `{"error":"{{message}}","status":{{status}}}`, contentType: "application/json"}}, statusJwtExpired, r, "")
 	if string(d.body) != `{"error":"Jwt is expired","status":401}` || d.headers[1] != [2]string{"content-type", "application/json"} {
 		t.Errorf("x_deny_response: %+v", d)
 	}
