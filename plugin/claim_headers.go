@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"encoding/base64"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"math"
 	"strconv"
 	"strings"
@@ -42,18 +43,18 @@ type claimHeader struct {
 	replace   bool // Gloo append: false; Envoy's claim_to_headers always adds
 }
 
-func compileClaimHeader(raw *rawClaimToHeader) *claimHeader {
-	c := &claimHeader{header: strings.ToLower(raw.header), replace: raw.replace, separator: raw.separator}
-	if len(raw.claimPath) > 0 {
-		c.segments = raw.claimPath
+func compileClaimHeader(raw *config.RawClaimToHeader) *claimHeader {
+	c := &claimHeader{header: strings.ToLower(raw.Header), replace: raw.Replace, separator: raw.Separator}
+	if len(raw.ClaimPath) > 0 {
+		c.segments = raw.ClaimPath
 	} else {
-		d := raw.delimiter
+		d := raw.Delimiter
 		if d == "" {
 			d = "."
 		}
-		c.segments = strings.Split(raw.claimName, d)
+		c.segments = strings.Split(raw.ClaimName, d)
 	}
-	switch raw.render {
+	switch raw.Render {
 	case "json":
 		c.render = renderJSON
 	case "joined":

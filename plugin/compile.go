@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"os"
 	"sort"
 	"strconv"
@@ -62,27 +63,27 @@ func defaultCompileEnv() compileEnv { return compileEnv{lookupEnv: os.LookupEnv}
 
 // load parses and compiles a configuration; it returns every problem found, or a filterConfig.
 func load(data []byte, env compileEnv) (*filterConfig, []string) {
-	raw, probs := parseConfig(data)
+	raw, probs := config.Parse(data)
 	if len(probs) > 0 {
 		return nil, probs
 	}
 	return compile(raw, env)
 }
 
-func compile(raw *rawConfig, env compileEnv) (*filterConfig, []string) {
-	probs := &problems{}
+func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
+	probs := &config.Problems{}
 	rt := &filterConfig{
 		byName:               map[string]*provider{},
 		byIssuer:             map[string]*provider{},
-		bypassCorsPreflight:  raw.bypassCorsPreflight,
-		stripFailureResponse: raw.stripFailureResponse,
-		statPrefix:           raw.statPrefix,
-		tokenLimits:          raw.tokenLimits,
+		bypassCorsPreflight:  raw.BypassCorsPreflight,
+		stripFailureResponse: raw.StripFailureResponse,
+		statPrefix:           raw.StatPrefix,
+		tokenLimits:          raw.TokenLimits,
 	}
 	warn := func(w string) { rt.warnings = append(rt.warnings, w) }
 
-	rawProviders := append([]*rawProvider(nil), raw.providers...)
-	sort.Slice(rawProviders, func(i, j int) bool { return rawProviders[i].name < rawProviders[j].name })
+	rawProviders := append([]*config.RawProvider(nil), raw.Providers...)
+	sort.Slice(rawProviders, func(i, j int) bool { return rawProviders[i].Name < rawProviders[j].Name })
 	var sources []locationSource
 	sanitize := map[string]bool{}
 	for i, rp := range rawProviders {
@@ -97,7 +98,7 @@ func compile(raw *rawConfig, env compileEnv) (*filterConfig, []string) {
 			cache = newJwtCache(p.cacheSize, p.cacheMaxBytes)
 		}
 		rt.caches = append(rt.caches, cache)
-		sources = append(sources, locationSource{issuer: rp.issuer, headers: rp.fromHeaders, params: rp.fromParams, cookies: rp.fromCookies})
+		sources = append(sources, locationSource{issuer: rp.Issuer, headers: rp.FromHeaders, params: rp.FromParams, cookies: rp.FromCookies})
 		for _, h := range p.sanitize {
 			if !sanitize[h] {
 				rt.allSanitize = append(rt.allSanitize, h)
@@ -112,100 +113,100 @@ func compile(raw *rawConfig, env compileEnv) (*filterConfig, []string) {
 
 	b := &reqBuilder{rt: rt, probs: probs}
 	named := map[string]requirement{}
-	for _, nr := range raw.requirementMap {
-		named[nr.name] = b.build(nr.req)
+	for _, nr := range raw.RequirementMap {
+		named[nr.Name] = b.build(nr.Req)
 	}
-	for _, rr := range raw.rules {
-		r := &rule{match: compileMatcher(rr.match, probs)}
+	for _, rr := range raw.Rules {
+		r := &rule{match: compileMatcher(rr.Match, probs)}
 		switch {
-		case rr.requires != nil:
-			r.req = b.build(rr.requires)
-		case rr.requirementName != "":
-			if r.req = named[rr.requirementName]; r.req == nil {
-				probs.add(joinPath(rr.path, "requirement_name"), strconv.Quote(rr.requirementName)+
+		case rr.Requires != nil:
+			r.req = b.build(rr.Requires)
+		case rr.RequirementName != "":
+			if r.req = named[rr.RequirementName]; r.req == nil {
+				probs.Add(config.JoinPath(rr.Path, "requirement_name"), strconv.Quote(rr.RequirementName)+
 					" is not in requirement_map (known: ["+strings.Join(sortedKeys(named), ",")+"])")
 			}
 		}
-		if rr.authorize != nil {
-			r.authz = compileAuthorize(rr.authorize)
+		if rr.Authorize != nil {
+			r.authz = compileAuthorize(rr.Authorize)
 		}
 		rt.rules = append(rt.rules, r)
 	}
 
-	if raw.reportOnly != nil {
-		rt.reportOnlyHeader = strings.ToLower(raw.reportOnly.header)
+	if raw.ReportOnly != nil {
+		rt.reportOnlyHeader = strings.ToLower(raw.ReportOnly.Header)
 		if rt.reportOnlyHeader == "" {
 			rt.reportOnlyHeader = defaultReportOnlyHeader
 		}
 		sanitize[rt.reportOnlyHeader] = true
 	}
-	if raw.denyResponse != nil {
-		rt.denyBody = &denyBody{template: raw.denyResponse.body, contentType: raw.denyResponse.contentType}
+	if raw.DenyResponse != nil {
+		rt.denyBody = &denyBody{template: raw.DenyResponse.Body, contentType: raw.DenyResponse.ContentType}
 	}
-	if raw.requireValidTokens {
+	if raw.RequireValidTokens {
 		rt.validTokens = everyTokenRequirement{}
 	}
 	rt.sanitizeSet = sanitize
 
-	if len(probs.list) > 0 {
-		return nil, probs.list
+	if len(probs.List) > 0 {
+		return nil, probs.List
 	}
 	return rt, nil
 }
 
-func compileProvider(rp *rawProvider, index int, env compileEnv, probs *problems, warn func(string)) *provider {
+func compileProvider(rp *config.RawProvider, index int, env compileEnv, probs *config.Problems, warn func(string)) *provider {
 	p := &provider{
-		name:                 rp.name,
+		name:                 rp.Name,
 		index:                index,
-		issuer:               rp.issuer,
-		audiences:            rp.audiences,
-		subjects:             compileStringMatcher(rp.subjects, probs),
-		skew:                 time.Duration(rp.clockSkewSeconds) * time.Second,
-		forward:              rp.forward,
-		payloadHeader:        strings.ToLower(rp.forwardPayloadHeader),
-		padPayloadHeader:     rp.padPayloadHeader,
-		payloadInMetadata:    rp.payloadInMetadata,
-		headerInMetadata:     rp.headerInMetadata,
-		failedStatusMetadata: rp.failedStatusMetadata,
-		spaceDelimited:       rp.spaceDelimited,
-		cacheEnabled:         !rp.disableJwtCache,
-		cacheSize:            rp.jwtCacheSize,
-		cacheMaxBytes:        rp.jwtMaxTokenSize,
+		issuer:               rp.Issuer,
+		audiences:            rp.Audiences,
+		subjects:             compileStringMatcher(rp.Subjects, probs),
+		skew:                 time.Duration(rp.ClockSkewSeconds) * time.Second,
+		forward:              rp.Forward,
+		payloadHeader:        strings.ToLower(rp.ForwardPayloadHeader),
+		padPayloadHeader:     rp.PadPayloadHeader,
+		payloadInMetadata:    rp.PayloadInMetadata,
+		headerInMetadata:     rp.HeaderInMetadata,
+		failedStatusMetadata: rp.FailedStatusMetadata,
+		spaceDelimited:       rp.SpaceDelimited,
+		cacheEnabled:         !rp.DisableJwtCache,
+		cacheSize:            rp.JwtCacheSize,
+		cacheMaxBytes:        rp.JwtMaxTokenSize,
 	}
 	if p.skew == 0 {
 		p.skew = defaultClockSkew
 	}
-	if rp.requireExpiration {
+	if rp.RequireExpiration {
 		p.limitLifetime, p.anyLifetime = true, true
 	}
-	if rp.hasMaxLifetime {
+	if rp.HasMaxLifetime {
 		// max_lifetime takes precedence over require_expiration (Envoy jwks_cache.cc).
-		p.limitLifetime, p.anyLifetime, p.maxLifetime = true, false, rp.maxLifetime
+		p.limitLifetime, p.anyLifetime, p.maxLifetime = true, false, rp.MaxLifetime
 	}
 	switch {
-	case rp.local != nil:
-		if ks := loadLocalKeys(rp.local, env.lookupEnv, probs, warn); ks != nil {
+	case rp.Local != nil:
+		if ks := loadLocalKeys(rp.Local, env.lookupEnv, probs, warn); ks != nil {
 			p.keys = staticKeys{set: ks}
 		}
-	case rp.remote != nil:
-		p.keys = newRemoteKeys(rp.remote)
-		if rp.remote.asyncFetch && !rp.remote.fastListener {
-			warn(rp.path + ".remote_jwks.async_fetch: a Wasm filter cannot hold the listener back until the first fetch (fast_listener: false); it behaves as fast_listener: true, and requests arriving before the first fetch wait for it")
+	case rp.Remote != nil:
+		p.keys = newRemoteKeys(rp.Remote)
+		if rp.Remote.AsyncFetch && !rp.Remote.FastListener {
+			warn(rp.Path + ".remote_jwks.async_fetch: a Wasm filter cannot hold the listener back until the first fetch (fast_listener: false); it behaves as fast_listener: true, and requests arriving before the first fetch wait for it")
 		}
 	}
-	p.ext = newExtractor(locationSource{issuer: rp.issuer, headers: rp.fromHeaders, params: rp.fromParams, cookies: rp.fromCookies})
+	p.ext = newExtractor(locationSource{issuer: rp.Issuer, headers: rp.FromHeaders, params: rp.FromParams, cookies: rp.FromCookies})
 	if p.payloadHeader != "" {
 		p.sanitize = append(p.sanitize, p.payloadHeader)
 	}
-	for _, c := range rp.claimToHeaders {
+	for _, c := range rp.ClaimToHeaders {
 		ch := compileClaimHeader(c)
 		p.claimHeaders = append(p.claimHeaders, ch)
 		if !contains(p.sanitize, ch.header) {
 			p.sanitize = append(p.sanitize, ch.header)
 		}
 	}
-	if rp.clearRouteCache {
-		warn(rp.path + ".clear_route_cache: accepted; Envoy's Wasm host already clears the route cache when a Wasm filter changes request headers")
+	if rp.ClearRouteCache {
+		warn(rp.Path + ".clear_route_cache: accepted; Envoy's Wasm host already clears the route cache when a Wasm filter changes request headers")
 	}
 	return p
 }
@@ -213,37 +214,37 @@ func compileProvider(rp *rawProvider, index int, env compileEnv, probs *problems
 // reqBuilder is Envoy's innerCreate: a requirement tree with every provider resolved.
 type reqBuilder struct {
 	rt    *filterConfig
-	probs *problems
+	probs *config.Problems
 }
 
-func (b *reqBuilder) build(raw *rawRequirement) requirement {
-	switch raw.kind {
-	case reqProvider:
-		p := b.rt.byName[raw.provider]
+func (b *reqBuilder) build(raw *config.RawRequirement) requirement {
+	switch raw.Kind {
+	case config.ReqProvider:
+		p := b.rt.byName[raw.Provider]
 		if p == nil {
-			at := joinPath(raw.path, "provider_name")
-			if raw.hasAud {
-				at = joinPath(raw.path, "provider_and_audiences.provider_name")
+			at := config.JoinPath(raw.Path, "provider_name")
+			if raw.HasAud {
+				at = config.JoinPath(raw.Path, "provider_and_audiences.provider_name")
 			}
-			b.probs.add(at, "provider "+strconv.Quote(raw.provider)+" is not configured (known: ["+
+			b.probs.Add(at, "provider "+strconv.Quote(raw.Provider)+" is not configured (known: ["+
 				strings.Join(providerNames(b.rt), ",")+"])")
 			return allowAllRequirement{}
 		}
 		// Envoy uses the provider's own audiences when the override list is empty.
-		return &providerRequirement{p: p, aud: raw.audiences, hasAud: raw.hasAud && len(raw.audiences) > 0}
-	case reqAll:
+		return &providerRequirement{p: p, aud: raw.Audiences, hasAud: raw.HasAud && len(raw.Audiences) > 0}
+	case config.ReqAll:
 		r := &allRequirement{}
-		for _, ch := range raw.children {
+		for _, ch := range raw.Children {
 			r.children = append(r.children, b.build(ch))
 		}
 		return r
-	case reqAny:
+	case config.ReqAny:
 		r := &anyRequirement{}
-		for _, ch := range raw.children {
-			switch ch.kind {
-			case reqAllowMissingOrFailed:
+		for _, ch := range raw.Children {
+			switch ch.Kind {
+			case config.ReqAllowMissingOrFailed:
 				r.allowFailed = true
-			case reqAllowMissing:
+			case config.ReqAllowMissing:
 				r.allowMissing = true
 			default:
 				r.children = append(r.children, b.build(ch))
@@ -255,9 +256,9 @@ func (b *reqBuilder) build(raw *rawRequirement) requirement {
 		}
 		r.index = buildAnyIndex(r.children)
 		return r
-	case reqAllowMissing:
+	case config.ReqAllowMissing:
 		return &allowRequirement{allowFailed: false}
-	case reqAllowMissingOrFailed:
+	case config.ReqAllowMissingOrFailed:
 		return &allowRequirement{allowFailed: true}
 	}
 	return allowAllRequirement{}

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"sort"
 	"strings"
 )
@@ -93,7 +94,7 @@ type extractor struct {
 // locationSource is what a provider contributes to an extractor.
 type locationSource struct {
 	issuer  string
-	headers []rawHeaderLocation
+	headers []config.RawHeaderLocation
 	params  []string
 	cookies []string
 }
@@ -120,7 +121,7 @@ func newExtractor(sources ...locationSource) *extractor {
 	}
 	for _, s := range sources {
 		for _, h := range s.headers {
-			get(locHeader, strings.ToLower(h.name), h.prefix).issuers.add(s.issuer)
+			get(locHeader, strings.ToLower(h.Name), h.Prefix).issuers.add(s.issuer)
 		}
 		for _, p := range s.params {
 			get(locParam, p, "").issuers.add(s.issuer)

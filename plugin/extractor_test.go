@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"strings"
 	"testing"
 )
@@ -41,7 +42,7 @@ func TestExtractorHeaderPrefixSemantics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newExtractor(locationSource{headers: []rawHeaderLocation{{name: "X-Token", prefix: tt.prefix}}})
+			e := newExtractor(locationSource{headers: []config.RawHeaderLocation{{Name: "X-Token", Prefix: tt.prefix}}})
 			got := e.extract(req("/", "x-token", tt.value), nil)
 			switch {
 			case tt.want == "" && len(got) != 0:
@@ -64,8 +65,8 @@ func TestExtractorTakesATokenFromEveryHeaderLine(t *testing.T) {
 func TestExtractorOrderIsEnvoys(t *testing.T) {
 	// Headers sorted by name+prefix, then parameters, then cookies, each sorted by name.
 	e := newExtractor(
-		locationSource{issuer: "a", headers: []rawHeaderLocation{{name: "x-b"}}, params: []string{"z"}, cookies: []string{"k2"}},
-		locationSource{issuer: "b", headers: []rawHeaderLocation{{name: "x-a"}}, params: []string{"y"}, cookies: []string{"k1"}},
+		locationSource{issuer: "a", headers: []config.RawHeaderLocation{{Name: "x-b"}}, params: []string{"z"}, cookies: []string{"k2"}},
+		locationSource{issuer: "b", headers: []config.RawHeaderLocation{{Name: "x-a"}}, params: []string{"y"}, cookies: []string{"k1"}},
 	)
 	r := req("/?z=1&y=2", "x-b", "3", "x-a", "4", "cookie", "k2=5; k1=6")
 	if got, want := tokens(e.extract(r, nil)), "x-a=4 | x-b=3 | y=2 | z=1 | k1=6 | k2=5"; got != want {
@@ -97,9 +98,9 @@ func TestExtractorParamsAreDecodedAndCookiesUnquoted(t *testing.T) {
 }
 
 func TestExtractorKeysGroupEqualLocations(t *testing.T) {
-	a := newExtractor(locationSource{issuer: "a", headers: []rawHeaderLocation{{name: "X-T", prefix: "B "}}})
-	b := newExtractor(locationSource{issuer: "b", headers: []rawHeaderLocation{{name: "x-t", prefix: "B "}}})
-	c := newExtractor(locationSource{issuer: "c", headers: []rawHeaderLocation{{name: "x-t", prefix: "C "}}})
+	a := newExtractor(locationSource{issuer: "a", headers: []config.RawHeaderLocation{{Name: "X-T", Prefix: "B "}}})
+	b := newExtractor(locationSource{issuer: "b", headers: []config.RawHeaderLocation{{Name: "x-t", Prefix: "B "}}})
+	c := newExtractor(locationSource{issuer: "c", headers: []config.RawHeaderLocation{{Name: "x-t", Prefix: "C "}}})
 	if a.key != b.key || a.key == c.key {
 		t.Errorf("keys: a %q b %q c %q", a.key, b.key, c.key)
 	}

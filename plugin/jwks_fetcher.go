@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -26,9 +27,6 @@ import (
 // parsed, and stored in shared data).
 const defaultMaxJwksBytes = 256 << 10
 
-// maxMaxJwksBytes is the largest x_max_jwks_bytes accepted.
-const maxMaxJwksBytes = 16 << 20
-
 // Envoy's retry defaults for remote_jwks.retry_policy (jwks_fetcher.cc adaptRetryPolicy):
 // num_retries 1, back-off base 1 s, maximum 10 × base; each try is bounded by the maximum
 // interval (per_try_timeout) and all of them by http_uri.timeout.
@@ -50,18 +48,18 @@ type retryPolicy struct {
 	maxDelay time.Duration
 }
 
-func newRetryPolicy(r *rawRetryPolicy) *retryPolicy {
+func newRetryPolicy(r *config.RawRetryPolicy) *retryPolicy {
 	if r == nil {
 		return nil
 	}
 	p := &retryPolicy{retries: defaultRetries, base: defaultRetryBase}
-	if r.hasRetries {
-		p.retries = int(r.numRetries)
+	if r.HasRetries {
+		p.retries = int(r.NumRetries)
 	}
-	if r.baseInterval > 0 {
-		p.base = r.baseInterval
+	if r.BaseInterval > 0 {
+		p.base = r.BaseInterval
 	}
-	p.maxDelay = r.maxInterval
+	p.maxDelay = r.MaxInterval
 	if p.maxDelay == 0 {
 		p.maxDelay = retryMaxPerBase * p.base
 	}

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"strconv"
 	"strings"
 	"time"
@@ -70,10 +71,10 @@ func (*remoteKeys) unknownKey(*verifyContext) (*verifier.KeySet, status) {
 	return nil, statusJwksKidAlgMismatch
 }
 
-func newRemoteKeys(r *rawRemoteJwks) *remoteKeys {
-	k := &remoteKeys{uri: r.uri, cluster: r.cluster, timeout: r.timeout, cacheDuration: r.cacheDuration,
-		asyncFetch: r.asyncFetch, failedRefetch: r.failedRefetch,
-		retry: newRetryPolicy(r.retry), maxBytes: int(r.maxBytes), kidRefetch: defaultKidRefetch}
+func newRemoteKeys(r *config.RawRemoteJwks) *remoteKeys {
+	k := &remoteKeys{uri: r.Uri, cluster: r.Cluster, timeout: r.Timeout, cacheDuration: r.CacheDuration,
+		asyncFetch: r.AsyncFetch, failedRefetch: r.FailedRefetch,
+		retry: newRetryPolicy(r.Retry), maxBytes: int(r.MaxBytes), kidRefetch: defaultKidRefetch}
 	if k.cacheDuration == 0 {
 		k.cacheDuration = defaultCacheDuration
 	}
@@ -83,8 +84,8 @@ func newRemoteKeys(r *rawRemoteJwks) *remoteKeys {
 	if k.maxBytes == 0 {
 		k.maxBytes = defaultMaxJwksBytes
 	}
-	if r.hasKidRefetch {
-		k.kidRefetch = r.kidRefetch
+	if r.HasKidRefetch {
+		k.kidRefetch = r.KidRefetch
 	}
 	k.request = jwksRequest(k.uri)
 	k.metaKey, k.keysKey = sharedKeys(k.cluster, k.uri)
@@ -119,30 +120,30 @@ func (r *remoteKeys) id() string {
 // then fails every request of the provider; we refuse to start instead, with the reason.
 // Keys the verifier skips (unsupported type, weak, use other than sig) are reported as
 // warnings: the set stays usable with the others.
-func loadLocalKeys(l *rawLocalJwks, lookupEnv func(string) (string, bool), probs *problems, warn func(string)) *verifier.KeySet {
-	data := l.data
-	at := joinPath(l.path, l.source)
-	if l.source == "environment_variable" {
-		v, ok := lookupEnv(l.envVar)
+func loadLocalKeys(l *config.RawLocalJwks, lookupEnv func(string) (string, bool), probs *config.Problems, warn func(string)) *verifier.KeySet {
+	data := l.Data
+	at := config.JoinPath(l.Path, l.Source)
+	if l.Source == "environment_variable" {
+		v, ok := lookupEnv(l.EnvVar)
 		if !ok {
-			probs.add(at, "environment variable "+strconv.Quote(l.envVar)+" is not set in the Wasm VM (Envoy passes host variables only when listed in vm_config.environment_variables.host_env_keys)")
+			probs.Add(at, "environment variable "+strconv.Quote(l.EnvVar)+" is not set in the Wasm VM (Envoy passes host variables only when listed in vm_config.environment_variables.host_env_keys)")
 			return nil
 		}
 		data = []byte(v)
 	}
 	var ks *verifier.KeySet
 	var err error
-	if l.format == "pem" {
+	if l.Format == "pem" {
 		ks, err = verifier.ParsePEM(data, verifier.KeyOptions{})
 	} else {
 		if trimmed := strings.TrimSpace(string(data)); strings.HasPrefix(trimmed, "-----BEGIN") {
-			probs.add(at, `holds PEM, not a JWKS; Envoy accepts only a JWKS here. Set "x_format": "pem" beside it to use a PEM key (an extension)`)
+			probs.Add(at, `holds PEM, not a JWKS; Envoy accepts only a JWKS here. Set "x_format": "pem" beside it to use a PEM key (an extension)`)
 			return nil
 		}
 		ks, err = verifier.ParseJWKS(data, verifier.KeyOptions{})
 	}
 	if err != nil {
-		probs.add(at, err.Error())
+		probs.Add(at, err.Error())
 		return nil
 	}
 	for _, s := range ks.Skipped {

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // parameters must all match. Query parameters are compared undecoded, first value only.
 
 type matcher struct {
-	kind          pathKind
+	kind          config.PathKind
 	value         string // prefix / path / path_separated_prefix
 	caseSensitive bool
 	re            *regexp.Regexp
@@ -39,20 +40,20 @@ func (m *matcher) matches(r *request) bool {
 }
 
 func (m *matcher) pathMatches(r *request) bool {
-	if m.kind == pathConnect {
+	if m.kind == config.PathConnect {
 		return r.method() == "CONNECT"
 	}
 	p, ok := r.header(":path")
-	if !ok && m.kind == pathRegex {
+	if !ok && m.kind == config.PathRegex {
 		return false // RegexMatcherImpl refuses a request without :path
 	}
 	p = pathOnly(p)
 	switch m.kind {
-	case pathPrefix:
+	case config.PathPrefix:
 		return hasPrefixFold(p, m.value, !m.caseSensitive)
-	case pathExact:
+	case config.PathExact:
 		return equalFold(p, m.value, !m.caseSensitive)
-	case pathRegex:
+	case config.PathRegex:
 		return m.re.MatchString(p)
 	default: // pathSeparatedPrefix
 		return hasPrefixFold(p, m.value, !m.caseSensitive) && (len(p) == len(m.value) || p[len(m.value)] == '/')
@@ -61,7 +62,7 @@ func (m *matcher) pathMatches(r *request) bool {
 
 type headerMatcher struct {
 	name           string
-	kind           headerMatchKind
+	kind           config.HeaderMatchKind
 	value          string
 	re             *regexp.Regexp
 	start, end     int64
@@ -76,7 +77,7 @@ type headerMatcher struct {
 // treat_missing_header_as_empty), and invert_match negates the result.
 func (h *headerMatcher) matches(r *request) bool {
 	v, ok := r.header(h.name)
-	if h.kind == hmPresent {
+	if h.kind == config.HmPresent {
 		return (ok == h.present) != h.invert
 	}
 	if !ok {
@@ -87,20 +88,20 @@ func (h *headerMatcher) matches(r *request) bool {
 	}
 	var m bool
 	switch h.kind {
-	case hmExact:
+	case config.HmExact:
 		m = h.value == "" || v == h.value
-	case hmRegex:
+	case config.HmRegex:
 		m = h.re.MatchString(v)
-	case hmRange:
+	case config.HmRange:
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		m = err == nil && n >= h.start && n < h.end
-	case hmPrefix:
+	case config.HmPrefix:
 		m = strings.HasPrefix(v, h.value)
-	case hmSuffix:
+	case config.HmSuffix:
 		m = strings.HasSuffix(v, h.value)
-	case hmContains:
+	case config.HmContains:
 		m = strings.Contains(v, h.value)
-	case hmString:
+	case config.HmString:
 		m = h.sm.match(v)
 	}
 	return m != h.invert
@@ -129,7 +130,7 @@ func (q *queryMatcher) matches(r *request) bool {
 // stringMatcher is Envoy's StringMatcherImpl. ignore_case folds ASCII only and does not
 // apply to safe_regex, as in Envoy.
 type stringMatcher struct {
-	kind       stringMatchKind
+	kind       config.StringMatchKind
 	value      string
 	ignoreCase bool
 	re         *regexp.Regexp
@@ -137,13 +138,13 @@ type stringMatcher struct {
 
 func (s *stringMatcher) match(v string) bool {
 	switch s.kind {
-	case smExact:
+	case config.SmExact:
 		return equalFold(v, s.value, s.ignoreCase)
-	case smPrefix:
+	case config.SmPrefix:
 		return hasPrefixFold(v, s.value, s.ignoreCase)
-	case smSuffix:
+	case config.SmSuffix:
 		return len(v) >= len(s.value) && equalFold(v[len(v)-len(s.value):], s.value, s.ignoreCase)
-	case smContains:
+	case config.SmContains:
 		for i := 0; i+len(s.value) <= len(v); i++ {
 			if equalFold(v[i:i+len(s.value)], s.value, s.ignoreCase) {
 				return true
@@ -182,48 +183,48 @@ func lowerASCII(c byte) byte {
 }
 
 // compileRegex compiles an Envoy RE2 pattern for a full match.
-func compileRegex(pattern, path string, probs *problems) *regexp.Regexp {
+func compileRegex(pattern, path string, probs *config.Problems) *regexp.Regexp {
 	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
 	if err != nil {
-		probs.add(path, "invalid regular expression: "+err.Error())
+		probs.Add(path, "invalid regular expression: "+err.Error())
 		return nil
 	}
 	return re
 }
 
-func compileStringMatcher(raw *rawStringMatcher, probs *problems) *stringMatcher {
+func compileStringMatcher(raw *config.RawStringMatcher, probs *config.Problems) *stringMatcher {
 	if raw == nil {
 		return nil
 	}
-	s := &stringMatcher{kind: raw.kind, value: raw.value, ignoreCase: raw.ignoreCase}
-	if raw.kind == smRegex {
-		s.re = compileRegex(raw.value, joinPath(raw.path, "safe_regex.regex"), probs)
+	s := &stringMatcher{kind: raw.Kind, value: raw.Value, ignoreCase: raw.IgnoreCase}
+	if raw.Kind == config.SmRegex {
+		s.re = compileRegex(raw.Value, config.JoinPath(raw.Path, "safe_regex.regex"), probs)
 	}
 	return s
 }
 
-func compileMatcher(raw *rawRouteMatch, probs *problems) *matcher {
+func compileMatcher(raw *config.RawRouteMatch, probs *config.Problems) *matcher {
 	if raw == nil {
 		return nil
 	}
-	m := &matcher{kind: raw.kind, value: raw.value, caseSensitive: raw.caseSensitive}
-	if raw.kind == pathRegex {
-		m.re = compileRegex(raw.value, joinPath(raw.path, "safe_regex.regex"), probs)
+	m := &matcher{kind: raw.Kind, value: raw.Value, caseSensitive: raw.CaseSensitive}
+	if raw.Kind == config.PathRegex {
+		m.re = compileRegex(raw.Value, config.JoinPath(raw.Path, "safe_regex.regex"), probs)
 	}
-	for _, h := range raw.headers {
-		hm := &headerMatcher{name: h.name, kind: h.kind, value: h.value, start: h.start, end: h.end,
-			present: h.present, invert: h.invert, missingAsEmpty: h.missingAsEmpty}
-		switch h.kind {
-		case hmRegex:
-			hm.re = compileRegex(h.value, joinPath(h.path, "safe_regex_match.regex"), probs)
-		case hmString:
-			hm.sm = compileStringMatcher(h.stringMatch, probs)
+	for _, h := range raw.Headers {
+		hm := &headerMatcher{name: h.Name, kind: h.Kind, value: h.Value, start: h.Start, end: h.End,
+			present: h.Present, invert: h.Invert, missingAsEmpty: h.MissingAsEmpty}
+		switch h.Kind {
+		case config.HmRegex:
+			hm.re = compileRegex(h.Value, config.JoinPath(h.Path, "safe_regex_match.regex"), probs)
+		case config.HmString:
+			hm.sm = compileStringMatcher(h.StringMatch, probs)
 		}
 		m.headers = append(m.headers, hm)
 	}
-	for _, q := range raw.queryParams {
-		m.query = append(m.query, &queryMatcher{name: q.name, sm: compileStringMatcher(q.stringMatch, probs),
-			present: q.present, hasPresent: q.hasPresent})
+	for _, q := range raw.QueryParams {
+		m.query = append(m.query, &queryMatcher{name: q.Name, sm: compileStringMatcher(q.StringMatch, probs),
+			present: q.Present, hasPresent: q.HasPresent})
 	}
 	return m
 }
