@@ -3,6 +3,7 @@ package plugin
 import (
 	"encoding/base64"
 	"errors"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ type authMode struct {
 	allowMissing bool
 }
 
-func (c *verifyContext) authenticate(tokens []extracted, m authMode) status {
+func (c *verifyContext) authenticate(tokens []request.Extracted, m authMode) status {
 	st := statusJwtMissed
 	var last *provider // Envoy's jwks_data_: the provider of the latest token, for failed status
 	if len(tokens) == 0 {
@@ -82,29 +83,29 @@ func (c *verifyContext) failedStatus(p *provider, st status) {
 
 // verifyToken is Envoy's startVerify, for one token. It returns the provider in charge
 // when it is known.
-func (c *verifyContext) verifyToken(e extracted, m authMode) (status, *provider) {
+func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status, *provider) {
 	p := m.p
 	var entry *cacheEntry
 	var tok *verifier.Token
 	if p != nil {
-		entry = c.cacheLookup(p, e.token)
+		entry = c.cacheLookup(p, e.Token)
 	}
 	if entry != nil {
 		tok = entry.tok
 	} else {
 		var st status
-		if tok, st = c.parse(e.token); st != statusOK {
+		if tok, st = c.parse(e.Token); st != statusOK {
 			return st, p
 		}
 	}
-	if !e.loc.issuers.allows(tok.Issuer) {
+	if !e.Loc.Issuers.Allows(tok.Issuer) {
 		return statusJwtUnknownIssuer, p
 	}
 	if p == nil {
 		if p = c.rt.findByIssuer(tok.Issuer); p == nil {
 			return statusJwtUnknownIssuer, nil
 		}
-		entry = c.cacheLookup(p, e.token)
+		entry = c.cacheLookup(p, e.Token)
 	}
 	if err := tok.ValidateTime(c.now, p.skew, false, 0); err != nil {
 		return statusOf(err), p
@@ -117,7 +118,7 @@ func (c *verifyContext) verifyToken(e extracted, m authMode) (status, *provider)
 		return statusJwtAudienceNotAllowed, p
 	}
 	// Envoy answers a subject or lifetime refusal as a failed verification.
-	if p.subjects != nil && !p.subjects.match(tok.Subject) {
+	if p.subjects != nil && !p.subjects.Match(tok.Subject) {
 		return statusJwtVerificationFail, p
 	}
 	if !p.lifetimeAllowed(tok, c.nowSec) {
@@ -140,7 +141,7 @@ func (c *verifyContext) verifyToken(e extracted, m authMode) (status, *provider)
 		if err != nil {
 			return statusOf(err), p
 		}
-		entry = p.entryFor(e.token, tok)
+		entry = p.entryFor(e.Token, tok)
 		if cache := c.rt.caches[p.index]; cache != nil {
 			cache.insert(entry)
 		}
@@ -166,7 +167,7 @@ func (c *verifyContext) cacheLookup(p *provider, token string) *cacheEntry {
 // for x_authorize, and the removal of the token from its header or query parameter when the
 // provider does not forward it. Tokens in cookies stay (Envoy: forward "has no effect for
 // JWTs extracted through from_cookies").
-func (c *verifyContext) accept(p *provider, e extracted, entry *cacheEntry) {
+func (c *verifyContext) accept(p *provider, e request.Extracted, entry *cacheEntry) {
 	if c.out == nil {
 		return
 	}
@@ -174,11 +175,11 @@ func (c *verifyContext) accept(p *provider, e extracted, entry *cacheEntry) {
 	c.out.adds += len(entry.ops)
 	c.out.addVerified(entry)
 	if !p.forward {
-		switch e.loc.kind {
-		case locHeader:
-			c.out.ops = append(c.out.ops, headerOp{kind: opRemove, name: e.loc.name})
-		case locParam:
-			c.out.ops = append(c.out.ops, headerOp{kind: opRemoveParam, name: e.loc.name})
+		switch e.Loc.Kind {
+		case request.LocHeader:
+			c.out.ops = append(c.out.ops, headerOp{kind: opRemove, name: e.Loc.Name})
+		case request.LocParam:
+			c.out.ops = append(c.out.ops, headerOp{kind: opRemoveParam, name: e.Loc.Name})
 		}
 	}
 	for _, me := range entry.meta {
@@ -268,6 +269,6 @@ func (c *verifyContext) knownWellFormed(raw string, children []requirement, cand
 }
 
 // newVerifyContext starts the verification of one request.
-func newVerifyContext(rt *filterConfig, req *request, now time.Time, out *outputs) *verifyContext {
+func newVerifyContext(rt *filterConfig, req *request.Request, now time.Time, out *outputs) *verifyContext {
 	return &verifyContext{rt: rt, req: req, now: now, nowSec: now.Unix(), out: out}
 }

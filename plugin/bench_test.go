@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,7 +37,7 @@ func benchRequest(b *testing.B, rt *filterConfig, hs [][2]string, want status) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r := newRequest(hs)
+		r := request.NewRequest(hs)
 		ru := rt.findRule(r)
 		if ru == nil || ru.req == nil {
 			continue
@@ -48,7 +49,7 @@ func benchRequest(b *testing.B, rt *filterConfig, hs [][2]string, want status) {
 }
 
 func headers(path string, kv ...string) [][2]string {
-	return req(path, kv...).headers
+	return req(path, kv...).Headers
 }
 
 func BenchmarkRequiresAnyProviders(b *testing.B) {

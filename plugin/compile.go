@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"os"
 	"sort"
 	"strconv"
@@ -24,8 +25,8 @@ type filterConfig struct {
 	single   *provider // the only provider, when there is exactly one
 	// allSanitize is every provider's headers: what allow_missing(_or_failed) leaves remove.
 	allSanitize []string
-	allExt      *extractor  // the locations of every provider (allow_missing(_or_failed))
-	caches      []*jwtCache // by provider index; nil entries when the cache is off
+	allExt      *request.Extractor // the locations of every provider (allow_missing(_or_failed))
+	caches      []*jwtCache        // by provider index; nil entries when the cache is off
 	tokenLimits verifier.Limits
 
 	rules                []*rule
@@ -46,7 +47,7 @@ type filterConfig struct {
 }
 
 type rule struct {
-	match *matcher
+	match *request.Matcher
 	req   requirement // nil: matching requests pass without verification
 	authz *authorizer // x_authorize: a policy on the verified tokens' claims; nil when absent
 }
@@ -84,7 +85,7 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 
 	rawProviders := append([]*config.RawProvider(nil), raw.Providers...)
 	sort.Slice(rawProviders, func(i, j int) bool { return rawProviders[i].Name < rawProviders[j].Name })
-	var sources []locationSource
+	var sources []request.LocationSource
 	sanitize := map[string]bool{}
 	for i, rp := range rawProviders {
 		p := compileProvider(rp, i, env, probs, warn)
@@ -98,7 +99,7 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 			cache = newJwtCache(p.cacheSize, p.cacheMaxBytes)
 		}
 		rt.caches = append(rt.caches, cache)
-		sources = append(sources, locationSource{issuer: rp.Issuer, headers: rp.FromHeaders, params: rp.FromParams, cookies: rp.FromCookies})
+		sources = append(sources, request.LocationSource{Issuer: rp.Issuer, Headers: rp.FromHeaders, Params: rp.FromParams, Cookies: rp.FromCookies})
 		for _, h := range p.sanitize {
 			if !sanitize[h] {
 				rt.allSanitize = append(rt.allSanitize, h)
@@ -109,7 +110,7 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 	if len(rt.providers) == 1 {
 		rt.single = rt.providers[0]
 	}
-	rt.allExt = newExtractor(sources...)
+	rt.allExt = request.NewExtractor(sources...)
 
 	b := &reqBuilder{rt: rt, probs: probs}
 	named := map[string]requirement{}
@@ -117,7 +118,7 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 		named[nr.Name] = b.build(nr.Req)
 	}
 	for _, rr := range raw.Rules {
-		r := &rule{match: compileMatcher(rr.Match, probs)}
+		r := &rule{match: request.CompileMatcher(rr.Match, probs)}
 		switch {
 		case rr.Requires != nil:
 			r.req = b.build(rr.Requires)
@@ -160,7 +161,7 @@ func compileProvider(rp *config.RawProvider, index int, env compileEnv, probs *c
 		index:                index,
 		issuer:               rp.Issuer,
 		audiences:            rp.Audiences,
-		subjects:             compileStringMatcher(rp.Subjects, probs),
+		subjects:             request.CompileStringMatcher(rp.Subjects, probs),
 		skew:                 time.Duration(rp.ClockSkewSeconds) * time.Second,
 		forward:              rp.Forward,
 		payloadHeader:        strings.ToLower(rp.ForwardPayloadHeader),
@@ -194,7 +195,7 @@ func compileProvider(rp *config.RawProvider, index int, env compileEnv, probs *c
 			warn(rp.Path + ".remote_jwks.async_fetch: a Wasm filter cannot hold the listener back until the first fetch (fast_listener: false); it behaves as fast_listener: true, and requests arriving before the first fetch wait for it")
 		}
 	}
-	p.ext = newExtractor(locationSource{issuer: rp.Issuer, headers: rp.FromHeaders, params: rp.FromParams, cookies: rp.FromCookies})
+	p.ext = request.NewExtractor(request.LocationSource{Issuer: rp.Issuer, Headers: rp.FromHeaders, Params: rp.FromParams, Cookies: rp.FromCookies})
 	if p.payloadHeader != "" {
 		p.sanitize = append(p.sanitize, p.payloadHeader)
 	}
@@ -282,9 +283,9 @@ func sortedKeys(m map[string]requirement) []string {
 }
 
 // findRule returns the first rule that matches, or nil.
-func (rt *filterConfig) findRule(r *request) *rule {
+func (rt *filterConfig) findRule(r *request.Request) *rule {
 	for _, ru := range rt.rules {
-		if ru.match.matches(r) {
+		if ru.match.Matches(r) {
 			return ru
 		}
 	}

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ type httpContext struct {
 	state filterState
 
 	// Kept while the request waits for keys.
-	req       *request
+	req       *request.Request
 	rule      *rule
 	waitingOn []*jwksEntry
 	runs      int
@@ -77,7 +78,7 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	if err != nil {
 		return f.fail(statusInternal, nil, &counts)
 	}
-	req := newRequest(hs)
+	req := request.NewRequest(hs)
 	f.req = req
 	if err := f.sanitize(req); err != nil {
 		return f.fail(statusInternal, req, &counts)
@@ -196,14 +197,14 @@ func (f *httpContext) pass(counts *[numCounters]uint32) types.Action {
 	return types.ActionContinue
 }
 
-func (f *httpContext) fail(st status, req *request, counts *[numCounters]uint32) types.Action {
+func (f *httpContext) fail(st status, req *request.Request, counts *[numCounters]uint32) types.Action {
 	if f.state == stateResponded {
 		return types.ActionPause
 	}
 	counts[counterDenied]++
 	f.state = stateResponded
 	if req == nil {
-		req = newRequest(nil)
+		req = request.NewRequest(nil)
 	}
 	rt := f.rt
 	if rt == nil {
@@ -222,12 +223,12 @@ func (f *httpContext) fail(st status, req *request, counts *[numCounters]uint32)
 
 // sanitize removes every client-sent line of the headers the filter may set: one pass over
 // the request's headers, and a host call only for those actually present.
-func (f *httpContext) sanitize(req *request) error {
+func (f *httpContext) sanitize(req *request.Request) error {
 	if len(f.rt.sanitizeSet) == 0 {
 		return nil
 	}
 	var found []string
-	for _, h := range req.headers {
+	for _, h := range req.Headers {
 		if f.rt.sanitizeSet[h[0]] && !contains(found, h[0]) {
 			found = append(found, h[0])
 		}
@@ -243,32 +244,32 @@ func (f *httpContext) sanitize(req *request) error {
 // removeAll removes every line of name. Envoy's proxy_remove_header_map_value removes all
 // lines at once; the SDK's emulator removes one per call, so one call per line is made
 // (later calls are no-ops on Envoy).
-func removeAll(req *request, name string) error {
-	n := req.count(name)
+func removeAll(req *request.Request, name string) error {
+	n := req.Count(name)
 	for i := 0; i < n; i++ {
 		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
 			return err
 		}
 	}
 	if n > 0 {
-		req.drop(name)
+		req.Drop(name)
 	}
 	return nil
 }
 
-func isCorsPreflight(req *request) bool {
-	if req.method() != "OPTIONS" {
+func isCorsPreflight(req *request.Request) bool {
+	if req.Method() != "OPTIONS" {
 		return false
 	}
-	origin, _ := req.header("origin")
-	acrm, _ := req.header("access-control-request-method")
+	origin, _ := req.Header("origin")
+	acrm, _ := req.Header("access-control-request-method")
 	return origin != "" && acrm != ""
 }
 
 // applyHeaderOps applies the header changes of a request's verification. The ops of each
 // header are folded first (an add appends, a set replaces, a remove clears), so that each
 // header costs at most one removal per existing line plus one call per final value.
-func applyHeaderOps(req *request, ops []headerOp) error {
+func applyHeaderOps(req *request.Request, ops []headerOp) error {
 	if len(ops) == 0 {
 		return nil
 	}
@@ -278,7 +279,7 @@ func applyHeaderOps(req *request, ops []headerOp) error {
 		added []string
 	}
 	var states []*headerState
-	path, pathChanged := req.path(), false
+	path, pathChanged := req.Path(), false
 	find := func(name string) *headerState {
 		for _, s := range states {
 			if s.name == name {
@@ -355,7 +356,7 @@ func removeQueryParam(path, name string) (string, bool) {
 	removed := false
 	for _, part := range strings.Split(path[q+1:], "&") {
 		n, _, _ := strings.Cut(part, "=")
-		if percentDecode(n) == name {
+		if request.PercentDecode(n) == name {
 			removed = true
 			continue
 		}

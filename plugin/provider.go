@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"time"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
@@ -15,7 +16,7 @@ type provider struct {
 	index     int // position in filterConfig.providers and filterConfig.caches
 	issuer    string
 	audiences []string
-	subjects  *stringMatcher
+	subjects  *request.StringMatcher
 	skew      time.Duration
 
 	// Lifetime (Envoy isLifetimeAllowed): require_expiration demands an exp; max_lifetime
@@ -25,7 +26,7 @@ type provider struct {
 	anyLifetime   bool // require_expiration without max_lifetime
 
 	keys keySource
-	ext  *extractor // this provider's token locations (ProviderVerifier)
+	ext  *request.Extractor // this provider's token locations (ProviderVerifier)
 
 	forward              bool
 	payloadHeader        string

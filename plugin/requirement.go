@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"sort"
 	"time"
 )
@@ -32,7 +33,7 @@ type requirement interface {
 // verifyContext is one request's verification (Envoy's ContextImpl).
 type verifyContext struct {
 	rt     *filterConfig
-	req    *request
+	req    *request.Request
 	now    time.Time
 	nowSec int64
 	out    *outputs // nil when only checking (x_require_valid_tokens): no side effects
@@ -131,8 +132,8 @@ type providerRequirement struct {
 
 func (r *providerRequirement) verify(c *verifyContext) status {
 	c.sanitize(r.p.sanitize)
-	var buf [4]extracted
-	return c.authenticate(r.p.ext.extract(c.req, buf[:0]), authMode{p: r.p, aud: r.aud, hasAud: r.hasAud})
+	var buf [4]request.Extracted
+	return c.authenticate(r.p.ext.Extract(c.req, buf[:0]), authMode{p: r.p, aud: r.aud, hasAud: r.hasAud})
 }
 
 // allowRequirement is a lone allow_missing (allowFailed false) or allow_missing_or_failed.
@@ -140,7 +141,7 @@ type allowRequirement struct{ allowFailed bool }
 
 func (r *allowRequirement) verify(c *verifyContext) status {
 	c.sanitize(c.rt.allSanitize)
-	return c.authenticate(c.rt.allExt.extract(c.req, nil), authMode{allowFailed: r.allowFailed, allowMissing: true})
+	return c.authenticate(c.rt.allExt.Extract(c.req, nil), authMode{allowFailed: r.allowFailed, allowMissing: true})
 }
 
 // everyTokenRequirement is x_require_valid_tokens (Gloo Mesh's "every token present must be
@@ -150,7 +151,7 @@ func (r *allowRequirement) verify(c *verifyContext) status {
 type everyTokenRequirement struct{}
 
 func (everyTokenRequirement) verify(c *verifyContext) status {
-	tokens := c.rt.allExt.extract(c.req, nil)
+	tokens := c.rt.allExt.Extract(c.req, nil)
 	if len(tokens) == 0 {
 		return statusOK
 	}
@@ -250,7 +251,7 @@ type anyIndex struct {
 
 // anyGroup is the indexed children whose providers look in the same locations.
 type anyGroup struct {
-	ext      *extractor
+	ext      *request.Extractor
 	members  []int            // ascending
 	byIssuer map[string][]int // issuer -> members with that issuer, ascending
 }
@@ -268,10 +269,10 @@ func buildAnyIndex(children []requirement) *anyIndex {
 			idx.others = append(idx.others, i)
 			continue
 		}
-		g := byKey[pr.p.ext.key]
+		g := byKey[pr.p.ext.Key]
 		if g == nil {
 			g = &anyGroup{ext: pr.p.ext, byIssuer: map[string][]int{}}
-			byKey[pr.p.ext.key] = g
+			byKey[pr.p.ext.Key] = g
 			idx.groups = append(idx.groups, g)
 		}
 		g.members = append(g.members, i)
@@ -296,15 +297,15 @@ func (r *anyRequirement) indexed(c *verifyContext) status {
 	var nonCandidateStatusBuf [4]status
 	var candsBuf [4][]int
 	var activeBuf [8]int
-	var tokBuf [4]extracted
+	var tokBuf [4]request.Extracted
 	nonCandidateStatus, cands, active := nonCandidateStatusBuf[:0], candsBuf[:0], activeBuf[:0]
 	for _, g := range idx.groups {
-		tokens := g.ext.extract(c.req, tokBuf[:0])
+		tokens := g.ext.Extract(c.req, tokBuf[:0])
 		var groupCandidates []int
 		st := statusJwtMissed
 		if len(tokens) > 0 {
 			for _, t := range tokens {
-				if iss, ok := c.issuerOf(t.token); ok {
+				if iss, ok := c.issuerOf(t.Token); ok {
 					for _, m := range g.byIssuer[iss] {
 						if !containsInt(groupCandidates, m) {
 							groupCandidates = append(groupCandidates, m)
@@ -314,7 +315,7 @@ func (r *anyRequirement) indexed(c *verifyContext) status {
 			}
 			// The status of a non-candidate: the fate of the token Envoy tries first.
 			st = statusJwtUnknownIssuer
-			if last := tokens[len(tokens)-1].token; !c.knownWellFormed(last, r.children, groupCandidates) {
+			if last := tokens[len(tokens)-1].Token; !c.knownWellFormed(last, r.children, groupCandidates) {
 				if _, parseStatus := c.parse(last); parseStatus != statusOK {
 					st = parseStatus
 				}

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"math/rand"
 	"reflect"
 	"strconv"
@@ -16,15 +17,15 @@ import (
 func now0() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // req builds a GET request; kv are header name/value pairs.
-func req(path string, kv ...string) *request {
+func req(path string, kv ...string) *request.Request {
 	h := [][2]string{{":method", "GET"}, {":path", path}, {":authority", "example.com"}, {":scheme", "https"}}
 	for i := 0; i+1 < len(kv); i += 2 {
 		h = append(h, [2]string{kv[i], kv[i+1]})
 	}
-	return newRequest(h)
+	return request.NewRequest(h)
 }
 
-func evaluate(rt *filterConfig, r *request) (status, *outputs) {
+func evaluate(rt *filterConfig, r *request.Request) (status, *outputs) {
 	ru := rt.findRule(r)
 	if ru == nil || ru.req == nil {
 		return statusOK, &outputs{}

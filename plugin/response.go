@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"errors"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"strconv"
 	"strings"
 
@@ -197,10 +198,10 @@ const maxRealmPathBytes = 256
 // realm is Envoy's Http::Utility::buildOriginalUri: scheme://host + the original path
 // (x-envoy-original-path when a route rewrote it), the path cut to 256 bytes; "" without a
 // path.
-func realm(req *request) string {
-	path, ok := req.header("x-envoy-original-path")
+func realm(req *request.Request) string {
+	path, ok := req.Header("x-envoy-original-path")
 	if !ok {
-		path, ok = req.header(":path")
+		path, ok = req.Header(":path")
 		if !ok {
 			return ""
 		}
@@ -208,8 +209,8 @@ func realm(req *request) string {
 	if len(path) > maxRealmPathBytes {
 		path = path[:maxRealmPathBytes]
 	}
-	scheme, _ := req.header(":scheme")
-	host, _ := req.header(":authority")
+	scheme, _ := req.Header(":scheme")
+	host, _ := req.Header(":authority")
 	return scheme + "://" + host + path
 }
 
@@ -225,7 +226,7 @@ type denyResponse struct {
 // strip_failure_response and the x_deny_response body applied. scope is the scopes an
 // x_authorize refusal names (RFC 6750 scope attribute); "" for none. It runs only on the
 // deny path, so string building here is not on the hot path.
-func buildDeny(rt *filterConfig, s status, req *request, scope string) denyResponse {
+func buildDeny(rt *filterConfig, s status, req *request.Request, scope string) denyResponse {
 	r := replyOf(s)
 	d := denyResponse{code: r.code, details: rcDetails(r.text)}
 	if rt.stripFailureResponse {

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"errors"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"testing"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
@@ -71,13 +72,13 @@ func TestStatusOfVerifierErrors(t *testing.T) {
 func TestRealmIsEnvoysOriginalURI(t *testing.T) {
 	long := "/" + string(make([]byte, 300))
 	tests := []struct {
-		r    *request
+		r    *request.Request
 		want string
 	}{
 		{req("/a?b=1"), "https://example.com/a?b=1"},
 		{req("/rewritten", "x-envoy-original-path", "/orig"), "https://example.com/orig"},
 		{req(long), "https://example.com" + long[:256]},
-		{newRequest([][2]string{{":method", "CONNECT"}}), ""},
+		{request.NewRequest([][2]string{{":method", "CONNECT"}}), ""},
 	}
 	for _, tt := range tests {
 		if got := realm(tt.r); got != tt.want {

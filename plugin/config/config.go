@@ -223,7 +223,7 @@ type RawStringMatcher struct {
 	IgnoreCase bool
 }
 
-// parseConfig decodes the plugin configuration. An empty configuration is an empty
+// Parse decodes the plugin configuration. An empty configuration is an empty
 // JwtAuthentication (no providers, no rules: every request passes), as in Envoy.
 func Parse(data []byte) (*RawConfig, []string) {
 	probs := &Problems{}

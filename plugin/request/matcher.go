@@ -1,4 +1,4 @@
-package plugin
+package request
 
 import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
@@ -13,7 +13,7 @@ import (
 // implements RE2 syntax) and ignores case_sensitive, as Envoy does. Headers and query
 // parameters must all match. Query parameters are compared undecoded, first value only.
 
-type matcher struct {
+type Matcher struct {
 	kind          config.PathKind
 	value         string // prefix / path / path_separated_prefix
 	caseSensitive bool
@@ -22,7 +22,7 @@ type matcher struct {
 	query         []*queryMatcher
 }
 
-func (m *matcher) matches(r *request) bool {
+func (m *Matcher) Matches(r *Request) bool {
 	if !m.pathMatches(r) {
 		return false
 	}
@@ -39,15 +39,15 @@ func (m *matcher) matches(r *request) bool {
 	return true
 }
 
-func (m *matcher) pathMatches(r *request) bool {
+func (m *Matcher) pathMatches(r *Request) bool {
 	if m.kind == config.PathConnect {
-		return r.method() == "CONNECT"
+		return r.Method() == "CONNECT"
 	}
-	p, ok := r.header(":path")
+	p, ok := r.Header(":path")
 	if !ok && m.kind == config.PathRegex {
 		return false // RegexMatcherImpl refuses a request without :path
 	}
-	p = pathOnly(p)
+	p = PathOnly(p)
 	switch m.kind {
 	case config.PathPrefix:
 		return hasPrefixFold(p, m.value, !m.caseSensitive)
@@ -67,7 +67,7 @@ type headerMatcher struct {
 	re             *regexp.Regexp
 	start, end     int64
 	present        bool
-	sm             *stringMatcher
+	sm             *StringMatcher
 	invert         bool
 	missingAsEmpty bool
 }
@@ -75,8 +75,8 @@ type headerMatcher struct {
 // matches is Envoy's HeaderUtility header matching: several lines of the header are joined
 // with ","; a missing header fails every matcher but present_match (unless
 // treat_missing_header_as_empty), and invert_match negates the result.
-func (h *headerMatcher) matches(r *request) bool {
-	v, ok := r.header(h.name)
+func (h *headerMatcher) matches(r *Request) bool {
+	v, ok := r.Header(h.name)
 	if h.kind == config.HmPresent {
 		return (ok == h.present) != h.invert
 	}
@@ -102,41 +102,41 @@ func (h *headerMatcher) matches(r *request) bool {
 	case config.HmContains:
 		m = strings.Contains(v, h.value)
 	case config.HmString:
-		m = h.sm.match(v)
+		m = h.sm.Match(v)
 	}
 	return m != h.invert
 }
 
 type queryMatcher struct {
 	name       string
-	sm         *stringMatcher
+	sm         *StringMatcher
 	present    bool
 	hasPresent bool
 }
 
 // matches is Envoy's ConfigUtility::QueryParameterMatcher (with the current present_match
 // behaviour: presence must equal present_match).
-func (q *queryMatcher) matches(r *request) bool {
-	v, ok := r.rawParam(q.name)
+func (q *queryMatcher) matches(r *Request) bool {
+	v, ok := r.RawParam(q.name)
 	if q.hasPresent {
 		return ok == q.present
 	}
 	if !ok {
 		return false
 	}
-	return q.sm == nil || q.sm.match(v)
+	return q.sm == nil || q.sm.Match(v)
 }
 
 // stringMatcher is Envoy's StringMatcherImpl. ignore_case folds ASCII only and does not
 // apply to safe_regex, as in Envoy.
-type stringMatcher struct {
+type StringMatcher struct {
 	kind       config.StringMatchKind
 	value      string
 	ignoreCase bool
 	re         *regexp.Regexp
 }
 
-func (s *stringMatcher) match(v string) bool {
+func (s *StringMatcher) Match(v string) bool {
 	switch s.kind {
 	case config.SmExact:
 		return equalFold(v, s.value, s.ignoreCase)
@@ -192,22 +192,22 @@ func compileRegex(pattern, path string, probs *config.Problems) *regexp.Regexp {
 	return re
 }
 
-func compileStringMatcher(raw *config.RawStringMatcher, probs *config.Problems) *stringMatcher {
+func CompileStringMatcher(raw *config.RawStringMatcher, probs *config.Problems) *StringMatcher {
 	if raw == nil {
 		return nil
 	}
-	s := &stringMatcher{kind: raw.Kind, value: raw.Value, ignoreCase: raw.IgnoreCase}
+	s := &StringMatcher{kind: raw.Kind, value: raw.Value, ignoreCase: raw.IgnoreCase}
 	if raw.Kind == config.SmRegex {
 		s.re = compileRegex(raw.Value, config.JoinPath(raw.Path, "safe_regex.regex"), probs)
 	}
 	return s
 }
 
-func compileMatcher(raw *config.RawRouteMatch, probs *config.Problems) *matcher {
+func CompileMatcher(raw *config.RawRouteMatch, probs *config.Problems) *Matcher {
 	if raw == nil {
 		return nil
 	}
-	m := &matcher{kind: raw.Kind, value: raw.Value, caseSensitive: raw.CaseSensitive}
+	m := &Matcher{kind: raw.Kind, value: raw.Value, caseSensitive: raw.CaseSensitive}
 	if raw.Kind == config.PathRegex {
 		m.re = compileRegex(raw.Value, config.JoinPath(raw.Path, "safe_regex.regex"), probs)
 	}
@@ -218,12 +218,12 @@ func compileMatcher(raw *config.RawRouteMatch, probs *config.Problems) *matcher 
 		case config.HmRegex:
 			hm.re = compileRegex(h.Value, config.JoinPath(h.Path, "safe_regex_match.regex"), probs)
 		case config.HmString:
-			hm.sm = compileStringMatcher(h.StringMatch, probs)
+			hm.sm = CompileStringMatcher(h.StringMatch, probs)
 		}
 		m.headers = append(m.headers, hm)
 	}
 	for _, q := range raw.QueryParams {
-		m.query = append(m.query, &queryMatcher{name: q.Name, sm: compileStringMatcher(q.StringMatch, probs),
+		m.query = append(m.query, &queryMatcher{name: q.Name, sm: CompileStringMatcher(q.StringMatch, probs),
 			present: q.Present, hasPresent: q.HasPresent})
 	}
 	return m
