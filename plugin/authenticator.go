@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strings"
 	"time"
 
@@ -34,8 +35,8 @@ type authMode struct {
 	allowMissing bool
 }
 
-func (c *verifyContext) authenticate(tokens []request.Extracted, m authMode) status {
-	st := statusJwtMissed
+func (c *verifyContext) authenticate(tokens []request.Extracted, m authMode) status.Status {
+	st := status.JwtMissed
 	var last *provider // Envoy's jwks_data_: the provider of the latest token, for failed status
 	if len(tokens) == 0 {
 		c.failedStatus(nil, st)
@@ -43,15 +44,15 @@ func (c *verifyContext) authenticate(tokens []request.Extracted, m authMode) sta
 	for i := len(tokens) - 1; i >= 0; i-- {
 		var p *provider
 		st, p = c.verifyToken(tokens[i], m)
-		if st == statusPending {
+		if st == status.Pending {
 			// Envoy verifies the tokens one after the other and waits for each one's keys;
 			// the whole run is repeated once they are there.
-			return statusPending
+			return status.Pending
 		}
 		if p != nil {
 			last = p
 		}
-		if st != statusOK {
+		if st != status.OK {
 			c.failedStatus(last, st)
 			if !m.allowFailed && !m.allowMissing {
 				break
@@ -60,16 +61,16 @@ func (c *verifyContext) authenticate(tokens []request.Extracted, m authMode) sta
 	}
 	switch {
 	case m.allowFailed:
-		return statusOK
-	case m.allowMissing && st == statusJwtMissed:
-		return statusOK
+		return status.OK
+	case m.allowMissing && st == status.JwtMissed:
+		return status.OK
 	}
 	return st
 }
 
 // failedStatus records failed_status_in_metadata for the provider in charge, or for the only
 // provider when none is known yet (Envoy's getSingleProvider).
-func (c *verifyContext) failedStatus(p *provider, st status) {
+func (c *verifyContext) failedStatus(p *provider, st status.Status) {
 	if c.out == nil {
 		return
 	}
@@ -83,7 +84,7 @@ func (c *verifyContext) failedStatus(p *provider, st status) {
 
 // verifyToken is Envoy's startVerify, for one token. It returns the provider in charge
 // when it is known.
-func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status, *provider) {
+func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Status, *provider) {
 	p := m.p
 	var entry *cacheEntry
 	var tok *verifier.Token
@@ -93,53 +94,53 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status, *p
 	if entry != nil {
 		tok = entry.tok
 	} else {
-		var st status
-		if tok, st = c.parse(e.Token); st != statusOK {
+		var st status.Status
+		if tok, st = c.parse(e.Token); st != status.OK {
 			return st, p
 		}
 	}
 	if !e.Loc.Issuers.Allows(tok.Issuer) {
-		return statusJwtUnknownIssuer, p
+		return status.JwtUnknownIssuer, p
 	}
 	if p == nil {
 		if p = c.rt.findByIssuer(tok.Issuer); p == nil {
-			return statusJwtUnknownIssuer, nil
+			return status.JwtUnknownIssuer, nil
 		}
 		entry = c.cacheLookup(p, e.Token)
 	}
 	if err := tok.ValidateTime(c.now, p.skew, false, 0); err != nil {
-		return statusOf(err), p
+		return status.Of(err), p
 	}
 	aud := p.audiences
 	if m.hasAud {
 		aud = m.aud
 	}
 	if !tok.HasAudience(aud) {
-		return statusJwtAudienceNotAllowed, p
+		return status.JwtAudienceNotAllowed, p
 	}
 	// Envoy answers a subject or lifetime refusal as a failed verification.
 	if p.subjects != nil && !p.subjects.Match(tok.Subject) {
-		return statusJwtVerificationFail, p
+		return status.JwtVerificationFail, p
 	}
 	if !p.lifetimeAllowed(tok, c.nowSec) {
-		return statusJwtVerificationFail, p
+		return status.JwtVerificationFail, p
 	}
 	if entry == nil {
 		ks, st := p.keys.keys(c)
-		if st != statusOK {
+		if st != status.OK {
 			return st, p
 		}
 		err := tok.Verify(ks)
 		if errors.Is(err, verifier.ErrUnknownKey) {
 			// The IdP may have rotated its keys: the source may refetch (rate limited) or
 			// know newer keys.
-			if ks, st = p.keys.unknownKey(c); st != statusOK {
+			if ks, st = p.keys.unknownKey(c); st != status.OK {
 				return st, p
 			}
 			err = tok.Verify(ks)
 		}
 		if err != nil {
-			return statusOf(err), p
+			return status.Of(err), p
 		}
 		entry = p.entryFor(e.Token, tok)
 		if cache := c.rt.caches[p.index]; cache != nil {
@@ -147,7 +148,7 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status, *p
 		}
 	}
 	c.accept(p, e, entry)
-	return statusOK, p
+	return status.OK, p
 }
 
 func (c *verifyContext) cacheLookup(p *provider, token string) *cacheEntry {
@@ -188,14 +189,14 @@ func (c *verifyContext) accept(p *provider, e request.Extracted, entry *cacheEnt
 }
 
 // parse parses a token once per request, however many providers look at it.
-func (c *verifyContext) parse(raw string) (*verifier.Token, status) {
+func (c *verifyContext) parse(raw string) (*verifier.Token, status.Status) {
 	for i := range c.parsed {
 		if c.parsed[i].raw == raw {
 			return c.parsed[i].tok, c.parsed[i].st
 		}
 	}
 	tok, err := verifier.ParseUnverified(raw, c.rt.tokenLimits)
-	st := statusOf(err)
+	st := status.Of(err)
 	c.parsed = append(c.parsed, parsedToken{raw: raw, tok: tok, st: st})
 	return tok, st
 }
@@ -203,7 +204,7 @@ func (c *verifyContext) parse(raw string) (*verifier.Token, status) {
 type parsedToken struct {
 	raw string
 	tok *verifier.Token
-	st  status
+	st  status.Status
 }
 
 // issuerOf reads a token's iss without parsing it fully, for the requires_any index: decode
@@ -214,7 +215,7 @@ type parsedToken struct {
 func (c *verifyContext) issuerOf(raw string) (string, bool) {
 	for i := range c.parsed {
 		if c.parsed[i].raw == raw {
-			if c.parsed[i].st != statusOK {
+			if c.parsed[i].st != status.OK {
 				return "", false
 			}
 			return c.parsed[i].tok.Issuer, true
@@ -255,7 +256,7 @@ func (c *verifyContext) issuerOf(raw string) (string, bool) {
 func (c *verifyContext) knownWellFormed(raw string, children []requirement, cands []int) bool {
 	for i := range c.parsed {
 		if c.parsed[i].raw == raw {
-			return c.parsed[i].st == statusOK
+			return c.parsed[i].st == status.OK
 		}
 	}
 	for _, m := range cands {

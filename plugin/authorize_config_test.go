@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strings"
 	"testing"
 )
@@ -129,7 +130,7 @@ func TestAuthorizeEvaluationAllocatesNothing(t *testing.T) {
 	token := tok(k.ES256, "i", valid, `,"scope":"openid write read",
 	  "realm_access":{"roles":["dev","admin"]},"groups":"a, b","https://x/tier":"gold","lvl":3`)
 	st, out := evaluate(rt, req("/", "authorization", "Bearer "+token))
-	if st != statusOK || len(out.verified) != 1 {
+	if st != status.OK || len(out.verified) != 1 {
 		t.Fatalf("verification: %q with %d verified tokens", st, len(out.verified))
 	}
 	az := rt.rules[0].authz
@@ -151,7 +152,7 @@ func BenchmarkAuthorize(b *testing.B) {
 	token := tok(k.ES256, "i", valid, `,"scope":"openid profile email write read","realm_access":{"roles":["offline_access","uma_authorization","admin"]},"groups":"a, b"`)
 	st, out := evaluate(rt, req("/", "authorization", "Bearer "+token))
 	az := rt.rules[0].authz
-	if st != statusOK || !az.allows(out.verified) {
+	if st != status.OK || !az.allows(out.verified) {
 		b.Fatal("the policy does not hold")
 	}
 	b.Run("walk", func(b *testing.B) {

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func manyProviders(b *testing.B, n int, extra string) *filterConfig {
 	  {"match":{"prefix":"/api"},"requires":{"requires_any":{"requirements":[`+strings.Join(reqs, ",")+`]}}}]}`)
 }
 
-func benchRequest(b *testing.B, rt *filterConfig, hs [][2]string, want status) {
+func benchRequest(b *testing.B, rt *filterConfig, hs [][2]string, want status.Status) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -63,7 +64,7 @@ func BenchmarkRequiresAnyProviders(b *testing.B) {
 			token := tok(k.ES256, "iss-"+strconv.Itoa(idx), valid, "")
 			hs := headers("/api/x", "authorization", "Bearer "+token)
 			b.Run("providers="+strconv.Itoa(n)+"/"+which+"/cached", func(b *testing.B) {
-				benchRequest(b, manyProviders(b, n, ""), hs, statusOK)
+				benchRequest(b, manyProviders(b, n, ""), hs, status.OK)
 			})
 			b.Run("providers="+strconv.Itoa(n)+"/"+which+"/cached/without-index", func(b *testing.B) {
 				// For comparison: what trying every provider in order (Envoy's way) costs.
@@ -71,25 +72,25 @@ func BenchmarkRequiresAnyProviders(b *testing.B) {
 				if a, ok := rt.rules[1].req.(*anyRequirement); ok {
 					a.index = nil
 				}
-				benchRequest(b, rt, hs, statusOK)
+				benchRequest(b, rt, hs, status.OK)
 			})
 			b.Run("providers="+strconv.Itoa(n)+"/"+which+"/uncached", func(b *testing.B) {
-				benchRequest(b, manyProviders(b, n, `,"x_disable_jwt_cache":true`), hs, statusOK)
+				benchRequest(b, manyProviders(b, n, `,"x_disable_jwt_cache":true`), hs, status.OK)
 			})
 		}
 		b.Run("providers="+strconv.Itoa(n)+"/unknown-issuer", func(b *testing.B) {
 			hs := headers("/api/x", "authorization", "Bearer "+tok(k.ES256, "nobody", valid, ""))
-			benchRequest(b, manyProviders(b, n, ""), hs, statusJwtUnknownIssuer)
+			benchRequest(b, manyProviders(b, n, ""), hs, status.JwtUnknownIssuer)
 		})
 	}
 }
 
 func BenchmarkNoRuleMatch(b *testing.B) {
 	rt := manyProviders(b, 100, "")
-	benchRequest(b, rt, headers("/health", "user-agent", "bench", "accept", "*/*"), statusOK)
+	benchRequest(b, rt, headers("/health", "user-agent", "bench", "accept", "*/*"), status.OK)
 }
 
 func BenchmarkMissingTokenAllowed(b *testing.B) {
 	rt := manyProviders(b, 100, "")
-	benchRequest(b, rt, headers("/api/x", "user-agent", "bench"), statusOK)
+	benchRequest(b, rt, headers("/api/x", "user-agent", "bench"), status.OK)
 }

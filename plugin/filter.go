@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 		// unverified nor kill the VM: answer 500.
 		if r := recover(); r != nil {
 			proxywasm.LogCritical("jwt_authn: internal error while handling a request")
-			action = f.fail(statusInternal, f.req, &counts)
+			action = f.fail(status.Internal, f.req, &counts)
 		}
 		if f.m != nil {
 			f.m.add(&counts)
@@ -68,7 +69,7 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	}()
 	if f.rt == nil {
 		// The plugin has no valid configuration: refuse rather than pass unverified.
-		return f.fail(statusInternal, nil, &counts)
+		return f.fail(status.Internal, nil, &counts)
 	}
 	if f.jwks != nil {
 		f.jwks.enter(f.id)
@@ -76,12 +77,12 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	f.state = stateCalling
 	hs, err := proxywasm.GetHttpRequestHeaders()
 	if err != nil {
-		return f.fail(statusInternal, nil, &counts)
+		return f.fail(status.Internal, nil, &counts)
 	}
 	req := request.NewRequest(hs)
 	f.req = req
 	if err := f.sanitize(req); err != nil {
-		return f.fail(statusInternal, req, &counts)
+		return f.fail(status.Internal, req, &counts)
 	}
 
 	if f.rt.bypassCorsPreflight && isCorsPreflight(req) {
@@ -104,17 +105,17 @@ func (f *httpContext) decide(counts *[numCounters]uint32) types.Action {
 	out := &outputs{}
 	vc := newVerifyContext(f.rt, req, f.now(), out)
 	st := f.rule.req.verify(vc)
-	if st == statusOK && f.rt.validTokens != nil {
+	if st == status.OK && f.rt.validTokens != nil {
 		check := newVerifyContext(f.rt, req, vc.now, nil)
 		check.parsed = vc.parsed
 		st = f.rt.validTokens.verify(check)
 		addCounts(&vc.counts, &check.counts)
 		vc.pending = append(vc.pending, check.pending...)
 	}
-	if st == statusPending {
+	if st == status.Pending {
 		if f.runs > maxReruns || len(vc.pending) == 0 {
 			proxywasm.LogWarn("jwt_authn: a request kept waiting for remote keys; answering it as a failed fetch")
-			return f.fail(statusJwksFetchFail, req, counts)
+			return f.fail(status.JwksFetchFail, req, counts)
 		}
 		for _, e := range vc.pending {
 			e.addWaiter(f)
@@ -122,25 +123,25 @@ func (f *httpContext) decide(counts *[numCounters]uint32) types.Action {
 		return types.ActionPause
 	}
 	addCounts(counts, &vc.counts)
-	if st == statusOK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {
-		st = statusAuthzDenied
+	if st == status.OK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {
+		st = status.AuthzDenied
 		counts[counterAuthzDenied]++
 	}
 
 	if err := setMetadata(out.meta); err != nil {
-		return f.fail(statusInternal, req, counts)
+		return f.fail(status.Internal, req, counts)
 	}
-	if st != statusOK && f.rt.reportOnlyHeader == "" {
+	if st != status.OK && f.rt.reportOnlyHeader == "" {
 		return f.fail(st, req, counts)
 	}
 	if f.rt.reportOnlyHeader != "" {
 		out.ops = append(out.ops, headerOp{kind: opSet, name: f.rt.reportOnlyHeader, value: st.String()})
-		if st != statusOK {
+		if st != status.OK {
 			counts[counterReportOnlyDenied]++
 		}
 	}
 	if err := applyHeaderOps(req, out.ops); err != nil {
-		return f.fail(statusInternal, req, counts)
+		return f.fail(status.Internal, req, counts)
 	}
 	return f.pass(counts)
 }
@@ -152,7 +153,7 @@ func (f *httpContext) resume() {
 	defer func() {
 		if r := recover(); r != nil {
 			proxywasm.LogCritical("jwt_authn: internal error while resuming a request")
-			f.fail(statusInternal, f.req, &counts)
+			f.fail(status.Internal, f.req, &counts)
 		}
 		if f.m != nil {
 			f.m.add(&counts)
@@ -197,7 +198,7 @@ func (f *httpContext) pass(counts *[numCounters]uint32) types.Action {
 	return types.ActionContinue
 }
 
-func (f *httpContext) fail(st status, req *request.Request, counts *[numCounters]uint32) types.Action {
+func (f *httpContext) fail(st status.Status, req *request.Request, counts *[numCounters]uint32) types.Action {
 	if f.state == stateResponded {
 		return types.ActionPause
 	}
@@ -211,7 +212,7 @@ func (f *httpContext) fail(st status, req *request.Request, counts *[numCounters
 		rt = &filterConfig{}
 	}
 	scope := ""
-	if st == statusAuthzDenied && f.rule != nil && f.rule.authz != nil {
+	if st == status.AuthzDenied && f.rule != nil && f.rule.authz != nil {
 		scope = f.rule.authz.scope
 	}
 	d := buildDeny(rt, st, req, scope)

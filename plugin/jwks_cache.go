@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -171,14 +172,14 @@ func (s *jwksStore) count(k counterKind) {
 }
 
 // keys is the request path (keySource).
-func (e *jwksEntry) keys(c *verifyContext) (*verifier.KeySet, status) {
+func (e *jwksEntry) keys(c *verifyContext) (*verifier.KeySet, status.Status) {
 	now := c.now
 	if e.set != nil && now.Before(e.expiry) && now.Sub(e.checkedAt) < sharedCheckInterval {
-		return e.set, statusOK
+		return e.set, status.OK
 	}
 	e.sync(now)
 	if e.set != nil && now.Before(e.expiry) {
-		return e.set, statusOK
+		return e.set, status.OK
 	}
 	// No keys, or expired ones.
 	stale := e.set != nil && (e.spec.asyncFetch || !e.failedAt.Before(e.expiry))
@@ -189,22 +190,22 @@ func (e *jwksEntry) keys(c *verifyContext) (*verifier.KeySet, status) {
 	}
 	switch {
 	case e.set != nil && (stale || !e.busy()):
-		return e.set, statusOK
+		return e.set, status.OK
 	case e.busy():
 		c.wait(e)
-		return nil, statusPending
+		return nil, status.Pending
 	}
-	return nil, statusJwksFetchFail
+	return nil, status.JwksFetchFail
 }
 
 // unknownKey is the request path when no key matches the token's kid and alg (keySource).
-func (e *jwksEntry) unknownKey(c *verifyContext) (*verifier.KeySet, status) {
+func (e *jwksEntry) unknownKey(c *verifyContext) (*verifier.KeySet, status.Status) {
 	now := c.now
 	gen := e.gen
 	e.sync(now)
 	switch {
 	case e.gen != gen && e.set != nil:
-		return e.set, statusOK // another VM fetched newer keys
+		return e.set, status.OK // another VM fetched newer keys
 	case !e.busy() && e.lease.leasedBy(e.owner, now):
 		e.waitForeign(now)
 	case !e.busy() && e.spec.kidRefetch > 0 && !now.Before(e.attemptAt.Add(e.spec.kidRefetch)):
@@ -212,9 +213,9 @@ func (e *jwksEntry) unknownKey(c *verifyContext) (*verifier.KeySet, status) {
 	}
 	if e.busy() {
 		c.wait(e) // the fetch running may bring the kid
-		return nil, statusPending
+		return nil, status.Pending
 	}
-	return nil, statusJwksKidAlgMismatch
+	return nil, status.JwksKidAlgMismatch
 }
 
 func (e *jwksEntry) busy() bool { return e.fetch != nil || e.foreign }

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strconv"
 	"strings"
 	"time"
@@ -19,20 +20,20 @@ import (
 type keySource interface {
 	// keys returns the keys to verify with now, statusPending (the request is registered
 	// with c as waiting for a fetch), or the status to fail with.
-	keys(c *verifyContext) (*verifier.KeySet, status)
+	keys(c *verifyContext) (*verifier.KeySet, status.Status)
 	// unknownKey is asked when no key matches the token's kid and alg (an IdP may have
 	// rotated its keys): it returns other keys to try once more, statusPending while a
 	// refetch runs, or the status to fail with.
-	unknownKey(c *verifyContext) (*verifier.KeySet, status)
+	unknownKey(c *verifyContext) (*verifier.KeySet, status.Status)
 }
 
 // staticKeys are keys known at configuration time.
 type staticKeys struct{ set *verifier.KeySet }
 
-func (s staticKeys) keys(*verifyContext) (*verifier.KeySet, status) { return s.set, statusOK }
+func (s staticKeys) keys(*verifyContext) (*verifier.KeySet, status.Status) { return s.set, status.OK }
 
-func (staticKeys) unknownKey(*verifyContext) (*verifier.KeySet, status) {
-	return nil, statusJwksKidAlgMismatch
+func (staticKeys) unknownKey(*verifyContext) (*verifier.KeySet, status.Status) {
+	return nil, status.JwksKidAlgMismatch
 }
 
 // Envoy's defaults for remote_jwks, and ours for the extensions.
@@ -65,10 +66,12 @@ type remoteKeys struct {
 	metaKey, keysKey string      // shared-data keys
 }
 
-func (*remoteKeys) keys(*verifyContext) (*verifier.KeySet, status) { return nil, statusJwksFetchFail }
+func (*remoteKeys) keys(*verifyContext) (*verifier.KeySet, status.Status) {
+	return nil, status.JwksFetchFail
+}
 
-func (*remoteKeys) unknownKey(*verifyContext) (*verifier.KeySet, status) {
-	return nil, statusJwksKidAlgMismatch
+func (*remoteKeys) unknownKey(*verifyContext) (*verifier.KeySet, status.Status) {
+	return nil, status.JwksKidAlgMismatch
 }
 
 func newRemoteKeys(r *config.RawRemoteJwks) *remoteKeys {

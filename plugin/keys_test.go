@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"testing"
 	"time"
 )
@@ -25,8 +26,8 @@ func TestRemoteKeysApplyEnvoyDefaults(t *testing.T) {
 		}
 	}
 	// Unbound (no plugin start), the source fails closed.
-	if ks, st := rk.keys(nil); ks != nil || st != statusJwksFetchFail {
-		t.Errorf("unbound keys = %v, %q; want none and %q", ks, st, statusJwksFetchFail)
+	if ks, st := rk.keys(nil); ks != nil || st != status.JwksFetchFail {
+		t.Errorf("unbound keys = %v, %q; want none and %q", ks, st, status.JwksFetchFail)
 	}
 }
 

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strconv"
 	"strings"
 
@@ -66,7 +67,7 @@ func payloadMetadata(claims gjson.Result, spaceDelimited []string) []byte {
 	return []byte(b.String())
 }
 
-func failedStatusMetadata(s status) []byte {
+func failedStatusMetadata(s status.Status) []byte {
 	return []byte(`{"code":` + strconv.Itoa(int(s)) + `,"message":` + jsonQuote(s.String()) + `}`)
 }
 

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"sort"
 	"time"
 )
@@ -27,7 +28,7 @@ import (
 // passes anyway, as under allow_missing_or_failed).
 
 type requirement interface {
-	verify(c *verifyContext) status
+	verify(c *verifyContext) status.Status
 }
 
 // verifyContext is one request's verification (Envoy's ContextImpl).
@@ -122,7 +123,7 @@ func (o *outputs) setMeta(key string, v []byte) {
 
 type allowAllRequirement struct{}
 
-func (allowAllRequirement) verify(*verifyContext) status { return statusOK }
+func (allowAllRequirement) verify(*verifyContext) status.Status { return status.OK }
 
 type providerRequirement struct {
 	p      *provider
@@ -130,7 +131,7 @@ type providerRequirement struct {
 	hasAud bool
 }
 
-func (r *providerRequirement) verify(c *verifyContext) status {
+func (r *providerRequirement) verify(c *verifyContext) status.Status {
 	c.sanitize(r.p.sanitize)
 	var buf [4]request.Extracted
 	return c.authenticate(r.p.ext.Extract(c.req, buf[:0]), authMode{p: r.p, aud: r.aud, hasAud: r.hasAud})
@@ -139,7 +140,7 @@ func (r *providerRequirement) verify(c *verifyContext) status {
 // allowRequirement is a lone allow_missing (allowFailed false) or allow_missing_or_failed.
 type allowRequirement struct{ allowFailed bool }
 
-func (r *allowRequirement) verify(c *verifyContext) status {
+func (r *allowRequirement) verify(c *verifyContext) status.Status {
 	c.sanitize(c.rt.allSanitize)
 	return c.authenticate(c.rt.allExt.Extract(c.req, nil), authMode{allowFailed: r.allowFailed, allowMissing: true})
 }
@@ -150,10 +151,10 @@ func (r *allowRequirement) verify(c *verifyContext) status {
 // good one.
 type everyTokenRequirement struct{}
 
-func (everyTokenRequirement) verify(c *verifyContext) status {
+func (everyTokenRequirement) verify(c *verifyContext) status.Status {
 	tokens := c.rt.allExt.Extract(c.req, nil)
 	if len(tokens) == 0 {
-		return statusOK
+		return status.OK
 	}
 	return c.authenticate(tokens, authMode{})
 }
@@ -163,21 +164,21 @@ type allRequirement struct{ children []requirement }
 // verify returns the first failure. A child waiting for keys does not stop the others: Envoy
 // runs them in parallel and completes at the first failure, which may come from a later
 // child while the fetch is out.
-func (r *allRequirement) verify(c *verifyContext) status {
+func (r *allRequirement) verify(c *verifyContext) status.Status {
 	pending := false
 	for _, ch := range r.children {
 		switch st := ch.verify(c); st {
-		case statusOK:
-		case statusPending:
+		case status.OK:
+		case status.Pending:
 			pending = true
 		default:
 			return st
 		}
 	}
 	if pending {
-		return statusPending
+		return status.Pending
 	}
-	return statusOK
+	return status.OK
 }
 
 type anyRequirement struct {
@@ -187,18 +188,18 @@ type anyRequirement struct {
 	index        *anyIndex // nil: evaluate every child in order
 }
 
-func (r *anyRequirement) verify(c *verifyContext) status {
+func (r *anyRequirement) verify(c *verifyContext) status.Status {
 	if r.index != nil {
 		return r.finish(r.indexed(c))
 	}
-	final := statusJwtMissed
+	final := status.JwtMissed
 	pending := false
 	for _, ch := range r.children {
 		st := ch.verify(c)
 		switch st {
-		case statusOK:
-			return statusOK
-		case statusPending:
+		case status.OK:
+			return status.OK
+		case status.Pending:
 			pending = true
 			continue
 		}
@@ -207,31 +208,31 @@ func (r *anyRequirement) verify(c *verifyContext) status {
 	if pending {
 		// No child passed yet; one may once its keys are there (Envoy waits too, also under
 		// allow_missing_or_failed, whose outputs depend on it).
-		return statusPending
+		return status.Pending
 	}
 	return r.finish(final)
 }
 
-func (r *anyRequirement) finish(final status) status {
+func (r *anyRequirement) finish(final status.Status) status.Status {
 	switch {
-	case final == statusOK, r.allowFailed:
-		return statusOK
-	case r.allowMissing && final == statusJwtMissed:
-		return statusOK
+	case final == status.OK, r.allowFailed:
+		return status.OK
+	case r.allowMissing && final == status.JwtMissed:
+		return status.OK
 	}
 	return final
 }
 
 // preferError folds children's failures in order as Envoy's AnyVerifierImpl::onComplete.
-func preferError(final, child status) status {
-	if isRealError(child) || final == statusJwtMissed {
+func preferError(final, child status.Status) status.Status {
+	if isRealError(child) || final == status.JwtMissed {
 		return child
 	}
 	return final
 }
 
-func isRealError(s status) bool {
-	return s != statusOK && s != statusJwtMissed && s != statusJwtUnknownIssuer
+func isRealError(s status.Status) bool {
+	return s != status.OK && s != status.JwtMissed && s != status.JwtUnknownIssuer
 }
 
 // anyIndex lets requires_any pick its candidate children by the tokens' issuers instead of
@@ -287,14 +288,14 @@ func buildAnyIndex(children []requirement) *anyIndex {
 
 type childResult struct {
 	index int
-	st    status
+	st    status.Status
 }
 
-func (r *anyRequirement) indexed(c *verifyContext) status {
+func (r *anyRequirement) indexed(c *verifyContext) status.Status {
 	idx := r.index
 	// Small fixed buffers: the common case (one location group, a token or two) allocates
 	// nothing here.
-	var nonCandidateStatusBuf [4]status
+	var nonCandidateStatusBuf [4]status.Status
 	var candsBuf [4][]int
 	var activeBuf [8]int
 	var tokBuf [4]request.Extracted
@@ -302,7 +303,7 @@ func (r *anyRequirement) indexed(c *verifyContext) status {
 	for _, g := range idx.groups {
 		tokens := g.ext.Extract(c.req, tokBuf[:0])
 		var groupCandidates []int
-		st := statusJwtMissed
+		st := status.JwtMissed
 		if len(tokens) > 0 {
 			for _, t := range tokens {
 				if iss, ok := c.issuerOf(t.Token); ok {
@@ -314,9 +315,9 @@ func (r *anyRequirement) indexed(c *verifyContext) status {
 				}
 			}
 			// The status of a non-candidate: the fate of the token Envoy tries first.
-			st = statusJwtUnknownIssuer
+			st = status.JwtUnknownIssuer
 			if last := tokens[len(tokens)-1].Token; !c.knownWellFormed(last, r.children, groupCandidates) {
-				if _, parseStatus := c.parse(last); parseStatus != statusOK {
+				if _, parseStatus := c.parse(last); parseStatus != status.OK {
 					st = parseStatus
 				}
 			}
@@ -337,9 +338,9 @@ func (r *anyRequirement) indexed(c *verifyContext) status {
 		prev = i
 		st := r.children[i].verify(c)
 		switch st {
-		case statusOK:
-			return statusOK
-		case statusPending:
+		case status.OK:
+			return status.OK
+		case status.Pending:
 			pending = true
 			continue
 		}
@@ -347,19 +348,19 @@ func (r *anyRequirement) indexed(c *verifyContext) status {
 	}
 	r.sanitizeSkipped(c, prev+1, len(r.children))
 	if pending {
-		return statusPending
+		return status.Pending
 	}
 
 	// Envoy's preference, by position: the real error with the highest index, else
 	// JwtUnknownIssuer if any child has it, else JwtMissed.
-	lastReal, realSt, unknown := -1, statusOK, false
-	note := func(i int, st status) {
+	lastReal, realSt, unknown := -1, status.OK, false
+	note := func(i int, st status.Status) {
 		switch {
 		case isRealError(st):
 			if i > lastReal {
 				lastReal, realSt = i, st
 			}
-		case st == statusJwtUnknownIssuer:
+		case st == status.JwtUnknownIssuer:
 			unknown = true
 		}
 	}
@@ -378,9 +379,9 @@ func (r *anyRequirement) indexed(c *verifyContext) status {
 	case lastReal >= 0:
 		return realSt
 	case unknown:
-		return statusJwtUnknownIssuer
+		return status.JwtUnknownIssuer
 	}
-	return statusJwtMissed
+	return status.JwtMissed
 }
 
 // sanitizeSkipped runs, for the children in [from, to) that the index skipped, the header

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"math/rand"
 	"reflect"
 	"strconv"
@@ -25,10 +26,10 @@ func req(path string, kv ...string) *request.Request {
 	return request.NewRequest(h)
 }
 
-func evaluate(rt *filterConfig, r *request.Request) (status, *outputs) {
+func evaluate(rt *filterConfig, r *request.Request) (status.Status, *outputs) {
 	ru := rt.findRule(r)
 	if ru == nil || ru.req == nil {
-		return statusOK, &outputs{}
+		return status.OK, &outputs{}
 	}
 	out := &outputs{}
 	return ru.req.verify(newVerifyContext(rt, r, now0(), out)), out
@@ -64,45 +65,45 @@ func TestRequirementStatuses(t *testing.T) {
 		name     string
 		requires string
 		headers  []string
-		want     status
+		want     status.Status
 	}{
-		{"provider: no token", `{"provider_name":"a"}`, nil, statusJwtMissed},
-		{"provider: good", `{"provider_name":"a"}`, []string{"authorization", goodA}, statusOK},
-		{"provider: expired", `{"provider_name":"a"}`, []string{"authorization", expiredA}, statusJwtExpired},
-		{"provider: other issuer", `{"provider_name":"a"}`, []string{"authorization", otherIss}, statusJwtUnknownIssuer},
-		{"provider: token of b in a's place", `{"provider_name":"a"}`, []string{"authorization", "Bearer " + goodB}, statusJwtUnknownIssuer},
-		{"provider: bad signature", `{"provider_name":"a"}`, []string{"authorization", badSig}, statusJwtVerificationFail},
-		{"provider: every token must verify", `{"provider_name":"a"}`, []string{"authorization", goodA, "authorization", expiredA}, statusJwtExpired},
+		{"provider: no token", `{"provider_name":"a"}`, nil, status.JwtMissed},
+		{"provider: good", `{"provider_name":"a"}`, []string{"authorization", goodA}, status.OK},
+		{"provider: expired", `{"provider_name":"a"}`, []string{"authorization", expiredA}, status.JwtExpired},
+		{"provider: other issuer", `{"provider_name":"a"}`, []string{"authorization", otherIss}, status.JwtUnknownIssuer},
+		{"provider: token of b in a's place", `{"provider_name":"a"}`, []string{"authorization", "Bearer " + goodB}, status.JwtUnknownIssuer},
+		{"provider: bad signature", `{"provider_name":"a"}`, []string{"authorization", badSig}, status.JwtVerificationFail},
+		{"provider: every token must verify", `{"provider_name":"a"}`, []string{"authorization", goodA, "authorization", expiredA}, status.JwtExpired},
 		{"provider: audiences override", `{"provider_and_audiences":{"provider_name":"a","audiences":["api"]}}`,
-			[]string{"authorization", goodA}, statusJwtAudienceNotAllowed},
+			[]string{"authorization", goodA}, status.JwtAudienceNotAllowed},
 		{"all: both good", `{"requires_all":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`,
-			[]string{"authorization", goodA, "x-b", goodB}, statusOK},
+			[]string{"authorization", goodA, "x-b", goodB}, status.OK},
 		{"all: first failure", `{"requires_all":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`,
-			[]string{"authorization", expiredA}, statusJwtExpired},
+			[]string{"authorization", expiredA}, status.JwtExpired},
 		{"all: second missing", `{"requires_all":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`,
-			[]string{"authorization", goodA}, statusJwtMissed},
+			[]string{"authorization", goodA}, status.JwtMissed},
 		{"any: one good", `{"requires_any":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`,
-			[]string{"x-b", goodB}, statusOK},
-		{"any: none", `{"requires_any":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`, nil, statusJwtMissed},
+			[]string{"x-b", goodB}, status.OK},
+		{"any: none", `{"requires_any":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`, nil, status.JwtMissed},
 		{"any: a real error wins over missing", `{"requires_any":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`,
-			[]string{"authorization", expiredA}, statusJwtExpired},
+			[]string{"authorization", expiredA}, status.JwtExpired},
 		{"any: unknown issuer wins over missing", `{"requires_any":{"requirements":[{"provider_name":"b"},{"provider_name":"a"}]}}`,
-			[]string{"authorization", otherIss}, statusJwtUnknownIssuer},
-		{"any + allow_missing: none", `{"requires_any":{"requirements":[{"provider_name":"a"},{"allow_missing":{}}]}}`, nil, statusOK},
+			[]string{"authorization", otherIss}, status.JwtUnknownIssuer},
+		{"any + allow_missing: none", `{"requires_any":{"requirements":[{"provider_name":"a"},{"allow_missing":{}}]}}`, nil, status.OK},
 		{"any + allow_missing: bad", `{"requires_any":{"requirements":[{"provider_name":"a"},{"allow_missing":{}}]}}`,
-			[]string{"authorization", expiredA}, statusJwtExpired},
+			[]string{"authorization", expiredA}, status.JwtExpired},
 		{"any + allow_missing_or_failed: bad", `{"requires_any":{"requirements":[{"provider_name":"a"},{"allow_missing_or_failed":{}}]}}`,
-			[]string{"authorization", expiredA}, statusOK},
+			[]string{"authorization", expiredA}, status.OK},
 		{"any of allow_* only", `{"requires_any":{"requirements":[{"allow_missing":{}},{"allow_missing":{}}]}}`,
-			[]string{"authorization", expiredA}, statusJwtExpired},
-		{"allow_missing: none", `{"allow_missing":{}}`, nil, statusOK},
-		{"allow_missing: bad", `{"allow_missing":{}}`, []string{"authorization", expiredA}, statusJwtExpired},
-		{"allow_missing: unknown issuer", `{"allow_missing":{}}`, []string{"authorization", otherIss}, statusJwtUnknownIssuer},
+			[]string{"authorization", expiredA}, status.JwtExpired},
+		{"allow_missing: none", `{"allow_missing":{}}`, nil, status.OK},
+		{"allow_missing: bad", `{"allow_missing":{}}`, []string{"authorization", expiredA}, status.JwtExpired},
+		{"allow_missing: unknown issuer", `{"allow_missing":{}}`, []string{"authorization", otherIss}, status.JwtUnknownIssuer},
 		// Envoy tries tokens from the last found; in the allow modes the first found decides.
-		{"allow_missing: good found first, bad last", `{"allow_missing":{}}`, []string{"authorization", goodA, "x-b", "x.y.z"}, statusOK},
-		{"allow_missing: bad found first", `{"allow_missing":{}}`, []string{"authorization", expiredA, "x-b", goodB}, statusJwtExpired},
-		{"allow_missing_or_failed: bad", `{"allow_missing_or_failed":{}}`, []string{"authorization", expiredA}, statusOK},
-		{"empty requirement", `{}`, []string{"authorization", expiredA}, statusOK},
+		{"allow_missing: good found first, bad last", `{"allow_missing":{}}`, []string{"authorization", goodA, "x-b", "x.y.z"}, status.OK},
+		{"allow_missing: bad found first", `{"allow_missing":{}}`, []string{"authorization", expiredA, "x-b", goodB}, status.JwtExpired},
+		{"allow_missing_or_failed: bad", `{"allow_missing_or_failed":{}}`, []string{"authorization", expiredA}, status.OK},
+		{"empty requirement", `{}`, []string{"authorization", expiredA}, status.OK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,7 +122,7 @@ func TestRequirementKeepsHeadersOfPartialSuccess(t *testing.T) {
 	rt := twoProviders(t, `{"requires_any":{"requirements":[
 	  {"requires_all":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}},{"allow_missing_or_failed":{}}]}}`)
 	st, out := evaluate(rt, req("/", "authorization", "Bearer "+tok(k.ES256, "a", valid, "")))
-	if st != statusOK {
+	if st != status.OK {
 		t.Fatalf("status %q", st)
 	}
 	// b's leaf removes b's headers before it looks for its token (Envoy's sanitizeHeaders).
@@ -237,7 +238,7 @@ func TestIssuerIndexTriesOnlyTheTokensProvider(t *testing.T) {
 	plain.rules[0].req.(*anyRequirement).index = nil
 	lookups := func(rt *filterConfig, token string) uint32 {
 		c := newVerifyContext(rt, req("/", "authorization", "Bearer "+token), now0(), &outputs{})
-		if st := rt.rules[0].req.verify(c); st != statusOK {
+		if st := rt.rules[0].req.verify(c); st != status.OK {
 			t.Fatalf("status %q", st)
 		}
 		return c.counts[counterJwtCacheHit] + c.counts[counterJwtCacheMiss]

@@ -3,32 +3,33 @@ package plugin
 import (
 	"errors"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"testing"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
 func TestStatusTableIsEnvoys(t *testing.T) {
-	for s := statusOK; s <= statusJwksFetchFail; s++ {
-		r := replyOf(s)
-		if r.text == "" {
+	for s := status.OK; s <= status.JwksFetchFail; s++ {
+		r := status.ReplyOf(s)
+		if r.Text == "" {
 			t.Fatalf("status %d has no text", s)
 		}
 		want := uint32(401)
 		switch s {
-		case statusOK:
+		case status.OK:
 			want = 200
-		case statusJwtAudienceNotAllowed:
+		case status.JwtAudienceNotAllowed:
 			want = 403
 		}
-		if r.code != want {
-			t.Errorf("%q answers %d, want %d", r.text, r.code, want)
+		if r.Code != want {
+			t.Errorf("%q answers %d, want %d", r.Text, r.Code, want)
 		}
-		if (r.bearerError == errInvalidToken) != (s != statusJwtMissed && s != statusOK) {
-			t.Errorf("%q error = %q", r.text, r.bearerError)
+		if (r.BearerError == status.ErrInvalidToken) != (s != status.JwtMissed && s != status.OK) {
+			t.Errorf("%q error = %q", r.Text, r.BearerError)
 		}
 	}
-	if replyOf(status(35)).text != "Jwt verification fails" {
+	if status.ReplyOf(status.Status(35)).Text != "Jwt verification fails" {
 		t.Error("a status without a row must fail as a verification failure")
 	}
 }
@@ -38,32 +39,32 @@ func TestStatusOfVerifierErrors(t *testing.T) {
 	hdr := b64([]byte(`{"alg":"ES256"}`))
 	tests := []struct {
 		err  error
-		want status
+		want status.Status
 	}{
-		{parse("a.b"), statusJwtBadFormat},
-		{parse("!!.e30.sig"), statusJwtHeaderBadBase64},
-		{parse(b64([]byte(`{"alg":`)) + ".e30.c2ln"), statusJwtHeaderBadJSON},
-		{parse(b64([]byte(`{"typ":"JWT"}`)) + ".e30.c2ln"), statusJwtHeaderBadAlg},
-		{parse(b64([]byte(`{"alg":"none"}`)) + ".e30.c2ln"), statusJwtHeaderNotImplementedAlg},
-		{parse(b64([]byte(`{"alg":"ES256","kid":1}`)) + ".e30.c2ln"), statusJwtHeaderBadKid},
-		{parse(hdr + ".!!.c2ln"), statusJwtPayloadBadBase64},
-		{parse(hdr + "." + b64([]byte(`[1]`)) + ".c2ln"), statusJwtPayloadBadJSON},
-		{parse(hdr + "." + b64([]byte(`{"iss":1}`)) + ".c2ln"), statusJwtIssNotString},
-		{parse(hdr + "." + b64([]byte(`{"exp":"x"}`)) + ".c2ln"), statusJwtExpNotInteger},
-		{parse(hdr + "." + b64([]byte(`{"exp":-1}`)) + ".c2ln"), statusJwtExpOutOfRange},
-		{parse(hdr + "." + b64([]byte(`{"nbf":1.5}`)) + ".c2ln"), statusJwtNbfNotInteger},
-		{parse(hdr + "." + b64([]byte(`{"aud":1}`)) + ".c2ln"), statusJwtAudNotString},
-		{parse(hdr + ".e30.!!"), statusJwtSignatureBadBase64},
-		{verifier.ErrUnknownKey, statusJwksKidAlgMismatch},
-		{verifier.ErrSignature, statusJwtVerificationFail},
-		{verifier.ErrEd25519SignatureLength, statusJwtEd25519SignatureWrongLength},
-		{verifier.ErrExpired, statusJwtExpired},
-		{verifier.ErrNotYetValid, statusJwtNotYetValid},
-		{errors.New("anything else"), statusJwtVerificationFail},
-		{nil, statusOK},
+		{parse("a.b"), status.JwtBadFormat},
+		{parse("!!.e30.sig"), status.JwtHeaderBadBase64},
+		{parse(b64([]byte(`{"alg":`)) + ".e30.c2ln"), status.JwtHeaderBadJSON},
+		{parse(b64([]byte(`{"typ":"JWT"}`)) + ".e30.c2ln"), status.JwtHeaderBadAlg},
+		{parse(b64([]byte(`{"alg":"none"}`)) + ".e30.c2ln"), status.JwtHeaderNotImplementedAlg},
+		{parse(b64([]byte(`{"alg":"ES256","kid":1}`)) + ".e30.c2ln"), status.JwtHeaderBadKid},
+		{parse(hdr + ".!!.c2ln"), status.JwtPayloadBadBase64},
+		{parse(hdr + "." + b64([]byte(`[1]`)) + ".c2ln"), status.JwtPayloadBadJSON},
+		{parse(hdr + "." + b64([]byte(`{"iss":1}`)) + ".c2ln"), status.JwtIssNotString},
+		{parse(hdr + "." + b64([]byte(`{"exp":"x"}`)) + ".c2ln"), status.JwtExpNotInteger},
+		{parse(hdr + "." + b64([]byte(`{"exp":-1}`)) + ".c2ln"), status.JwtExpOutOfRange},
+		{parse(hdr + "." + b64([]byte(`{"nbf":1.5}`)) + ".c2ln"), status.JwtNbfNotInteger},
+		{parse(hdr + "." + b64([]byte(`{"aud":1}`)) + ".c2ln"), status.JwtAudNotString},
+		{parse(hdr + ".e30.!!"), status.JwtSignatureBadBase64},
+		{verifier.ErrUnknownKey, status.JwksKidAlgMismatch},
+		{verifier.ErrSignature, status.JwtVerificationFail},
+		{verifier.ErrEd25519SignatureLength, status.JwtEd25519SignatureWrongLength},
+		{verifier.ErrExpired, status.JwtExpired},
+		{verifier.ErrNotYetValid, status.JwtNotYetValid},
+		{errors.New("anything else"), status.JwtVerificationFail},
+		{nil, status.OK},
 	}
 	for _, tt := range tests {
-		if got := statusOf(tt.err); got != tt.want {
+		if got := status.Of(tt.err); got != tt.want {
 			t.Errorf("statusOf(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
@@ -95,20 +96,20 @@ func TestRcDetailsReplaceWhitespace(t *testing.T) {
 
 func TestBuildDeny(t *testing.T) {
 	r := req("/x")
-	d := buildDeny(&filterConfig{}, statusJwtMissed, r, "")
+	d := buildDeny(&filterConfig{}, status.JwtMissed, r, "")
 	if d.code != 401 || string(d.body) != "Jwt is missing" || len(d.headers) != 1 ||
 		d.headers[0] != [2]string{"www-authenticate", `Bearer realm="https://example.com/x"`} {
 		t.Errorf("missing: %+v", d)
 	}
-	d = buildDeny(&filterConfig{}, statusJwtAudienceNotAllowed, r, "")
+	d = buildDeny(&filterConfig{}, status.JwtAudienceNotAllowed, r, "")
 	if d.code != 403 || d.headers[0][1] != `Bearer realm="https://example.com/x", error="invalid_token"` {
 		t.Errorf("audience: %+v", d)
 	}
-	d = buildDeny(&filterConfig{stripFailureResponse: true}, statusJwtExpired, r, "")
+	d = buildDeny(&filterConfig{stripFailureResponse: true}, status.JwtExpired, r, "")
 	if d.code != 401 || len(d.body) != 0 || len(d.headers) != 0 || d.details != "jwt_authn_access_denied{Jwt_is_expired}" {
 		t.Errorf("strip_failure_response: %+v", d)
 	}
-	d = buildDeny(&filterConfig{denyBody: &denyBody{template: `{"error":"{{message}}","status":{{status}}}`, contentType: "application/json"}}, statusJwtExpired, r, "")
+	d = buildDeny(&filterConfig{denyBody: &denyBody{template: `{"error":"{{message}}","status":{{status}}}`, contentType: "application/json"}}, status.JwtExpired, r, "")
 	if string(d.body) != `{"error":"Jwt is expired","status":401}` || d.headers[1] != [2]string{"content-type", "application/json"} {
 		t.Errorf("x_deny_response: %+v", d)
 	}
