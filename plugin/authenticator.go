@@ -3,6 +3,7 @@ package plugin
 import (
 	"encoding/base64"
 	"errors"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strings"
@@ -157,10 +158,10 @@ func (c *verifyContext) cacheLookup(p *provider, token string) *cacheEntry {
 		return nil
 	}
 	if e := cache.lookup(token, c.nowSec); e != nil {
-		c.count(counterJwtCacheHit)
+		c.count(metrics.JwtCacheHit)
 		return e
 	}
-	c.count(counterJwtCacheMiss)
+	c.count(metrics.JwtCacheMiss)
 	return nil
 }
 

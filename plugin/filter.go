@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strings"
@@ -33,7 +34,7 @@ type httpContext struct {
 	types.DefaultHttpContext
 	id    uint32
 	rt    *filterConfig
-	m     *metrics
+	m     *metrics.Metrics
 	jwks  *jwksStore
 	now   func() time.Time
 	state filterState
@@ -55,7 +56,7 @@ const (
 )
 
 func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
-	var counts [numCounters]uint32
+	var counts [metrics.NumCounters]uint32
 	defer func() {
 		// A panic (a refused host call inside the SDK) must not let the request through
 		// unverified nor kill the VM: answer 500.
@@ -64,7 +65,7 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 			action = f.fail(status.Internal, f.req, &counts)
 		}
 		if f.m != nil {
-			f.m.add(&counts)
+			f.m.Add(&counts)
 		}
 	}()
 	if f.rt == nil {
@@ -86,7 +87,7 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	}
 
 	if f.rt.bypassCorsPreflight && isCorsPreflight(req) {
-		counts[counterCorsPreflightBypassed]++
+		counts[metrics.CorsPreflightBypassed]++
 		return f.pass(&counts)
 	}
 	ru := f.rt.findRule(req)
@@ -99,7 +100,7 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 
 // decide verifies the request against its rule and acts on the result: pass, reply, or
 // pause until the keys it waits for are fetched.
-func (f *httpContext) decide(counts *[numCounters]uint32) types.Action {
+func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	req := f.req
 	f.runs++
 	out := &outputs{}
@@ -125,7 +126,7 @@ func (f *httpContext) decide(counts *[numCounters]uint32) types.Action {
 	addCounts(counts, &vc.counts)
 	if st == status.OK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {
 		st = status.AuthzDenied
-		counts[counterAuthzDenied]++
+		counts[metrics.AuthzDenied]++
 	}
 
 	if err := setMetadata(out.meta); err != nil {
@@ -137,7 +138,7 @@ func (f *httpContext) decide(counts *[numCounters]uint32) types.Action {
 	if f.rt.reportOnlyHeader != "" {
 		out.ops = append(out.ops, headerOp{kind: opSet, name: f.rt.reportOnlyHeader, value: st.String()})
 		if st != status.OK {
-			counts[counterReportOnlyDenied]++
+			counts[metrics.ReportOnlyDenied]++
 		}
 	}
 	if err := applyHeaderOps(req, out.ops); err != nil {
@@ -149,14 +150,14 @@ func (f *httpContext) decide(counts *[numCounters]uint32) types.Action {
 // resume verifies a paused request again once the keys it waited for are fetched (the JWKS
 // cache calls it with host calls acting on this request) and lets it continue, or answers it.
 func (f *httpContext) resume() {
-	var counts [numCounters]uint32
+	var counts [metrics.NumCounters]uint32
 	defer func() {
 		if r := recover(); r != nil {
 			proxywasm.LogCritical("jwt_authn: internal error while resuming a request")
 			f.fail(status.Internal, f.req, &counts)
 		}
 		if f.m != nil {
-			f.m.add(&counts)
+			f.m.Add(&counts)
 		}
 	}()
 	if f.state != stateCalling {
@@ -192,17 +193,17 @@ func (f *httpContext) OnHttpRequestTrailers(int) types.Action {
 	return types.ActionContinue
 }
 
-func (f *httpContext) pass(counts *[numCounters]uint32) types.Action {
-	counts[counterAllowed]++
+func (f *httpContext) pass(counts *[metrics.NumCounters]uint32) types.Action {
+	counts[metrics.Allowed]++
 	f.state = stateComplete
 	return types.ActionContinue
 }
 
-func (f *httpContext) fail(st status.Status, req *request.Request, counts *[numCounters]uint32) types.Action {
+func (f *httpContext) fail(st status.Status, req *request.Request, counts *[metrics.NumCounters]uint32) types.Action {
 	if f.state == stateResponded {
 		return types.ActionPause
 	}
-	counts[counterDenied]++
+	counts[metrics.Denied]++
 	f.state = stateResponded
 	if req == nil {
 		req = request.NewRequest(nil)
@@ -338,7 +339,7 @@ func setMetadata(meta []metaEntry) error {
 	return nil
 }
 
-func addCounts(dst, src *[numCounters]uint32) {
+func addCounts(dst, src *[metrics.NumCounters]uint32) {
 	for i := range src {
 		dst[i] += src[i]
 	}

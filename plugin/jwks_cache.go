@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"math/rand/v2"
 	"strconv"
@@ -65,7 +66,7 @@ const (
 type jwksStore struct {
 	root uint32           // the plugin context id: ticks run as it
 	now  func() time.Time // the VM clock
-	m    *metrics
+	m    *metrics.Metrics
 	byID map[string]*jwksEntry
 	list []*jwksEntry // creation order, so that ticks are deterministic
 
@@ -126,7 +127,7 @@ type fetchAttempt struct {
 // the entries (and keys) of the previous configuration where the settings are equal, and
 // creates the shared meta values before traffic arrives (see jwks_shared.go: creating a
 // missing key cannot be compare-and-swapped).
-func (s *jwksStore) bind(rt *filterConfig, m *metrics) {
+func (s *jwksStore) bind(rt *filterConfig, m *metrics.Metrics) {
 	s.m = m
 	for _, e := range s.list {
 		e.used, e.caches = false, nil
@@ -165,9 +166,9 @@ func (s *jwksStore) actOn(ctx uint32) {
 	}
 }
 
-func (s *jwksStore) count(k counterKind) {
+func (s *jwksStore) count(k metrics.Counter) {
 	if s.m != nil {
-		s.m.ids[k].Increment(1)
+		s.m.Ids[k].Increment(1)
 	}
 }
 
@@ -408,7 +409,7 @@ func (e *jwksEntry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr
 		})
 		e.mergeShared(m)
 		e.install(ks, now, gen)
-		e.s.count(counterJwksFetchSuccess)
+		e.s.count(metrics.JwksFetchSuccess)
 	} else {
 		e.failedAt = now
 		m, _ := updateMeta(e.spec.metaKey, func(m *sharedMeta) bool {
@@ -421,7 +422,7 @@ func (e *jwksEntry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr
 			return true
 		})
 		e.mergeShared(m)
-		e.s.count(counterJwksFetchFailed)
+		e.s.count(metrics.JwksFetchFailed)
 		msg := "jwt_authn: fetching the JWKS " + e.spec.uri + " through cluster " + strconv.Quote(e.spec.cluster) +
 			" failed: " + ferr.msg
 		if e.set != nil {

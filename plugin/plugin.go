@@ -12,6 +12,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
@@ -52,7 +53,7 @@ type pluginContext struct {
 	types.DefaultPluginContext
 	vm   *vmContext
 	rt   *filterConfig
-	m    *metrics
+	m    *metrics.Metrics
 	jwks *jwksStore
 }
 
@@ -74,7 +75,7 @@ func (pc *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 		}
 		return types.OnPluginStartStatusFailed
 	}
-	m, err := defineMetrics(rt.statPrefix)
+	m, err := metrics.Define(rt.statPrefix)
 	if err != nil {
 		proxywasm.LogCritical("jwt_authn: " + err.Error())
 		return types.OnPluginStartStatusFailed

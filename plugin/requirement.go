@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"sort"
@@ -39,12 +40,12 @@ type verifyContext struct {
 	nowSec int64
 	out    *outputs // nil when only checking (x_require_valid_tokens): no side effects
 	parsed []parsedToken
-	counts [numCounters]uint32
+	counts [metrics.NumCounters]uint32
 	// pending lists the remote key sets this run waits for (statusPending).
 	pending []*jwksEntry
 }
 
-func (c *verifyContext) count(k counterKind) { c.counts[k]++ }
+func (c *verifyContext) count(k metrics.Counter) { c.counts[k]++ }
 
 // wait records that the run needs keys e is fetching.
 func (c *verifyContext) wait(e *jwksEntry) {

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"math/rand"
@@ -241,7 +242,7 @@ func TestIssuerIndexTriesOnlyTheTokensProvider(t *testing.T) {
 		if st := rt.rules[0].req.verify(c); st != status.OK {
 			t.Fatalf("status %q", st)
 		}
-		return c.counts[counterJwtCacheHit] + c.counts[counterJwtCacheMiss]
+		return c.counts[metrics.JwtCacheHit] + c.counts[metrics.JwtCacheMiss]
 	}
 	last := tok(k.ES256, "iss-99", valid, "")
 	if n := lookups(indexed, last); n != 1 {

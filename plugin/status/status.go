@@ -9,7 +9,7 @@ import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
-// status is jwt_verify_lib's Status (Envoy source/common/jwt/status.h). The numeric values
+// Status is jwt_verify_lib's Status (Envoy source/common/jwt/status.h). The numeric values
 // are that enum's, because failed_status_in_metadata reports them as "code".
 type Status uint8
 
