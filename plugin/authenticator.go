@@ -19,7 +19,7 @@ import (
 //
 //	cache lookup -> parse -> issuer allowed at its location -> (allow_* modes: provider by
 //	issuer) -> time (nbf, exp, with the provider's skew) -> audiences -> subject ->
-//	lifetime -> keys -> signature (an unknown kid: keys again, see keySource) -> outputs
+//	lifetime -> keys -> signature (an unknown kid: keys again, see Source) -> outputs
 //
 // Tokens are taken from the last found to the first. Unless the mode allows failures or
 // missing tokens, every token must verify: the first failure ends the run with its status
@@ -127,7 +127,7 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 		return status.JwtVerificationFail, p
 	}
 	if entry == nil {
-		ks, st := p.keys.keys(c)
+		ks, st := p.keys.Keys(c)
 		if st != status.OK {
 			return st, p
 		}
@@ -135,7 +135,7 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 		if errors.Is(err, verifier.ErrUnknownKey) {
 			// The IdP may have rotated its keys: the source may refetch (rate limited) or
 			// know newer keys.
-			if ks, st = p.keys.unknownKey(c); st != status.OK {
+			if ks, st = p.keys.UnknownKey(c); st != status.OK {
 				return st, p
 			}
 			err = tok.Verify(ks)

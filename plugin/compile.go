@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"os"
 	"sort"
@@ -186,11 +187,11 @@ func compileProvider(rp *config.RawProvider, index int, env compileEnv, probs *c
 	}
 	switch {
 	case rp.Local != nil:
-		if ks := loadLocalKeys(rp.Local, env.lookupEnv, probs, warn); ks != nil {
-			p.keys = staticKeys{set: ks}
+		if ks := keys.LoadLocal(rp.Local, env.lookupEnv, probs, warn); ks != nil {
+			p.keys = keys.Static{Set: ks}
 		}
 	case rp.Remote != nil:
-		p.keys = newRemoteKeys(rp.Remote)
+		p.keys = keys.NewRemote(rp.Remote)
 		if rp.Remote.AsyncFetch && !rp.Remote.FastListener {
 			warn(rp.Path + ".remote_jwks.async_fetch: a Wasm filter cannot hold the listener back until the first fetch (fast_listener: false); it behaves as fast_listener: true, and requests arriving before the first fetch wait for it")
 		}

@@ -81,8 +81,8 @@ func TestCompileReadsKeysFromPEMAndEnvironment(t *testing.T) {
 	if len(probs) > 0 {
 		t.Fatal(probs)
 	}
-	pemKeys, _ := rt.byName["pem"].keys.keys(nil)
-	envKeys, _ := rt.byName["env"].keys.keys(nil)
+	pemKeys, _ := rt.byName["pem"].keys.Keys(nil)
+	envKeys, _ := rt.byName["env"].keys.Keys(nil)
 	if len(pemKeys.Keys) != 2 || len(envKeys.Keys) != 1 {
 		t.Fatalf("pem keys %d, env keys %d", len(pemKeys.Keys), len(envKeys.Keys))
 	}

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
@@ -35,15 +36,15 @@ type httpContext struct {
 	id    uint32
 	rt    *filterConfig
 	m     *metrics.Metrics
-	jwks  *jwksStore
+	jwks  *keys.Store
 	now   func() time.Time
 	state filterState
 
 	// Kept while the request waits for keys.
-	req       *request.Request
-	rule      *rule
-	waitingOn []*jwksEntry
-	runs      int
+	req     *request.Request
+	rule    *rule
+	waiting keys.Waiting // the key entries this request is paused for
+	runs    int
 }
 
 type filterState uint8
@@ -73,7 +74,7 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 		return f.fail(status.Internal, nil, &counts)
 	}
 	if f.jwks != nil {
-		f.jwks.enter(f.id)
+		f.jwks.Enter(f.id)
 	}
 	f.state = stateCalling
 	hs, err := proxywasm.GetHttpRequestHeaders()
@@ -114,12 +115,12 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 		vc.pending = append(vc.pending, check.pending...)
 	}
 	if st == status.Pending {
-		if f.runs > maxReruns || len(vc.pending) == 0 {
+		if f.runs > keys.MaxReruns || len(vc.pending) == 0 {
 			proxywasm.LogWarn("jwt_authn: a request kept waiting for remote keys; answering it as a failed fetch")
 			return f.fail(status.JwksFetchFail, req, counts)
 		}
 		for _, e := range vc.pending {
-			e.addWaiter(f)
+			e.AddWaiter(f)
 		}
 		return types.ActionPause
 	}
@@ -147,9 +148,13 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	return f.pass(counts)
 }
 
-// resume verifies a paused request again once the keys it waited for are fetched (the JWKS
+// ContextID and Waiting (with Resume) make the request a Waiter for remote keys.
+func (f *httpContext) ContextID() uint32      { return f.id }
+func (f *httpContext) Waiting() *keys.Waiting { return &f.waiting }
+
+// Resume verifies a paused request again once the keys it waited for are fetched (the JWKS
 // cache calls it with host calls acting on this request) and lets it continue, or answers it.
-func (f *httpContext) resume() {
+func (f *httpContext) Resume() {
 	var counts [metrics.NumCounters]uint32
 	defer func() {
 		if r := recover(); r != nil {
@@ -173,7 +178,7 @@ func (f *httpContext) resume() {
 // OnHttpStreamDone ends the request's wait for keys, if any.
 func (f *httpContext) OnHttpStreamDone() {
 	if f.jwks != nil {
-		f.jwks.forget(f)
+		f.jwks.Forget(f)
 	}
 }
 

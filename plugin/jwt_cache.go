@@ -92,8 +92,8 @@ func (c *jwtCache) insert(e *cacheEntry) {
 	c.pushFront(e)
 }
 
-// clear removes every entry.
-func (c *jwtCache) clear() {
+// Clear removes every entry (keys.Cache: a key set lost a key).
+func (c *jwtCache) Clear() {
 	clear(c.entries)
 	c.head, c.tail = nil, nil
 }

@@ -12,6 +12,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"time"
 
@@ -43,7 +44,7 @@ type vmContext struct {
 }
 
 func (vm *vmContext) NewPluginContext(id uint32) types.PluginContext {
-	return &pluginContext{vm: vm, jwks: newJwksStore(id, vm.now)}
+	return &pluginContext{vm: vm, jwks: keys.NewStore(id, vm.now)}
 }
 
 // pluginContext holds the compiled configuration. A new configuration replaces it only once
@@ -54,7 +55,7 @@ type pluginContext struct {
 	vm   *vmContext
 	rt   *filterConfig
 	m    *metrics.Metrics
-	jwks *jwksStore
+	jwks *keys.Store
 }
 
 // OnPluginStart reads the configuration, parses it, compiles it and swaps it in. Every
@@ -86,16 +87,34 @@ func (pc *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	if len(data) == 0 {
 		proxywasm.LogWarn("jwt_authn: empty configuration: no providers and no rules, every request passes")
 	}
-	pc.jwks.enter(pc.jwks.root)
-	pc.jwks.bind(rt, m)
+	pc.jwks.Enter(pc.jwks.Root)
+	pc.jwks.Bind(m, remoteBindings(rt))
 	pc.rt, pc.m = rt, m
 	return types.OnPluginStartStatusOK
 }
 
 // OnTick runs the remote key sets' background work (retries, async refreshes, waiting for
 // another VM's fetch); the tick period is set by them, and is 0 when they have nothing to do.
-func (pc *pluginContext) OnTick() { pc.jwks.onTick() }
+func (pc *pluginContext) OnTick() { pc.jwks.OnTick() }
 
 func (pc *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	return &httpContext{id: id, rt: pc.rt, m: pc.m, jwks: pc.jwks, now: pc.vm.now}
+}
+
+// remoteBindings lists the remote_jwks providers of rt for the key store, which gives each
+// its entry.
+func remoteBindings(rt *filterConfig) []keys.Binding {
+	var remotes []keys.Binding
+	for _, p := range rt.providers {
+		spec, ok := p.keys.(*keys.Remote)
+		if !ok {
+			continue
+		}
+		b := keys.Binding{Spec: spec, Keys: &p.keys}
+		if c := rt.caches[p.index]; c != nil {
+			b.Cache = c
+		}
+		remotes = append(remotes, b)
+	}
+	return remotes
 }

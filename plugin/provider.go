@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"time"
 
@@ -9,8 +10,8 @@ import (
 
 // provider is a compiled JwtProvider (Envoy's JwksData): what a token of this provider must
 // satisfy, where its keys come from and what a verified token adds to the request. Compile
-// builds it; plugin start replaces a remote provider's keys with its jwksEntry
-// (jwksStore.bind); after that it is immutable.
+// builds it; plugin start replaces a remote provider's keys with its Entry
+// (Store.bind); after that it is immutable.
 type provider struct {
 	name      string
 	index     int // position in filterConfig.providers and filterConfig.caches
@@ -25,7 +26,7 @@ type provider struct {
 	maxLifetime   time.Duration
 	anyLifetime   bool // require_expiration without max_lifetime
 
-	keys keySource
+	keys keys.Source
 	ext  *request.Extractor // this provider's token locations (ProviderVerifier)
 
 	forward              bool

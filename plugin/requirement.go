@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
@@ -42,13 +43,17 @@ type verifyContext struct {
 	parsed []parsedToken
 	counts [metrics.NumCounters]uint32
 	// pending lists the remote key sets this run waits for (statusPending).
-	pending []*jwksEntry
+	pending []*keys.Entry
 }
 
 func (c *verifyContext) count(k metrics.Counter) { c.counts[k]++ }
 
 // wait records that the run needs keys e is fetching.
-func (c *verifyContext) wait(e *jwksEntry) {
+// Now is the time the request is verified at (keys.Request).
+func (c *verifyContext) Now() time.Time { return c.now }
+
+// Wait registers e as an entry this run waits for (keys.Request).
+func (c *verifyContext) Wait(e *keys.Entry) {
 	for _, p := range c.pending {
 		if p == e {
 			return
