@@ -3,14 +3,13 @@ package plugin
 import (
 	"encoding/base64"
 	"errors"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strings"
-	"time"
 
 	"github.com/tidwall/gjson"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
@@ -202,12 +201,6 @@ func (c *verifyContext) parse(raw string) (*verifier.Token, status.Status) {
 	return tok, st
 }
 
-type parsedToken struct {
-	raw string
-	tok *verifier.Token
-	st  status.Status
-}
-
 // issuerOf reads a token's iss without parsing it fully, for the requires_any index: decode
 // the payload segment and find its top-level "iss" string. It only chooses which providers
 // to try. For a token that parses, it is the issuer Parse finds (Parse refuses duplicate
@@ -268,9 +261,4 @@ func (c *verifyContext) knownWellFormed(raw string, children []requirement, cand
 		}
 	}
 	return false
-}
-
-// newVerifyContext starts the verification of one request.
-func newVerifyContext(rt *filterConfig, req *request.Request, now time.Time, out *outputs) *verifyContext {
-	return &verifyContext{rt: rt, req: req, now: now, nowSec: now.Unix(), out: out}
 }

@@ -1,10 +1,11 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 )
 
 // This file is the x_authorize extension (EXTENSIONS.md): after a rule's requirement passed,

@@ -1,9 +1,10 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strings"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // authzRule is a configuration with provider p and one rule on / whose x_authorize is policy.

@@ -1,11 +1,12 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // Benchmarks of the request path without a host (native): rule matching and verification.

@@ -2,12 +2,13 @@ package plugin
 
 import (
 	"encoding/base64"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"math"
 	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 )
 
 // This file renders a verified token into request headers: claim_to_headers (Envoy

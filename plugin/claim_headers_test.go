@@ -2,10 +2,11 @@ package plugin
 
 import (
 	"encoding/base64"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"testing"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 )
 
 const claimsJSON = `{

@@ -1,15 +1,15 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
