@@ -1,10 +1,11 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"strings"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 )
 
 func tokens(es []request.Extracted) string {

@@ -1,15 +1,16 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strings"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // httpContext is one request through the filter (Envoy's filter.cc), top-down:

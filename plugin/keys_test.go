@@ -1,10 +1,11 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"testing"
 	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 func TestRemoteKeysApplyEnvoyDefaults(t *testing.T) {

@@ -1,10 +1,11 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"testing"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 func TestPayloadMetadataSplitsSpaceDelimitedClaims(t *testing.T) {

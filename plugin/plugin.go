@@ -12,12 +12,13 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 )
 
 // Option customises a VM context. Production uses none.

@@ -1,10 +1,10 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 

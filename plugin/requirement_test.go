@@ -1,15 +1,16 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"math/rand"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // Requirement trees, evaluated directly against compiled configurations (no host): the

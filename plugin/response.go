@@ -1,10 +1,11 @@
 package plugin
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strconv"
 	"strings"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // maxRealmPathBytes is Envoy's MaximumUriLength for the realm (filter.cc).

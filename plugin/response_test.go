@@ -2,10 +2,10 @@ package plugin
 
 import (
 	"errors"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"testing"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 

@@ -1,14 +1,14 @@
 package keys
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"math/rand/v2"
 	"strconv"
 	"time"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 

@@ -1,7 +1,6 @@
 package keys
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 

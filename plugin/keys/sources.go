@@ -10,12 +10,12 @@
 package keys
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 

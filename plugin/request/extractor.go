@@ -1,9 +1,10 @@
 package request
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"sort"
 	"strings"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 )
 
 // This file is Envoy's extractor.cc: where tokens are looked for, in which order, and which

@@ -1,10 +1,11 @@
 package request
 
 import (
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 )
 
 // This file is Envoy's jwt_authn matcher.cc: a rule's RouteMatch against the request. The
