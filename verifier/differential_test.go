@@ -21,8 +21,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/go-jose/go-jose/v4/jwt"
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier/internal/difftest"
