@@ -1,14 +1,19 @@
 // Package plugin is Envoy's jwt_authn HTTP filter as a proxy-wasm plugin, configured with
 // Envoy's own JwtAuthentication (proto3 JSON).
 //
-// Layout, one concept per file as in Envoy's source/extensions/filters/http/jwt_authn:
-// plugin.go (VM and plugin contexts), config.go and protojson.go (JSON to raw config),
-// compile.go (raw config to the immutable runtime), extractor.go (token locations),
-// matcher.go (rules), requirement.go (requirement trees), authenticator.go (one token's
-// checks), keys.go (key sources), jwks_cache.go, jwks_shared.go and jwks_fetcher.go (remote
-// JWKS: the per-VM cache, shared data between VMs, the fetch), jwt_cache.go,
-// claim_headers.go, metadata.go, response.go (the status table), metrics.go, filter.go (the
-// request path), request.go (the request as read from the host).
+// Layout (dependencies point down; README.md "How it works" has the same table):
+//
+//	plugin            VM and plugin contexts (plugin.go), the HTTP context and request path
+//	                  (filter.go), the compiled configuration (compile.go, provider.go),
+//	                  requirement trees (requirement.go, any_index.go), one token's checks
+//	                  (authenticator.go), one request's verification and outputs
+//	                  (verify_context.go), jwt_cache.go, claim_headers.go, authorize.go,
+//	                  metadata.go, deny replies (response.go, local_reply.go)
+//	plugin/keys       local and remote JWKS: sources, fetcher, per-VM cache, shared data
+//	plugin/request    the request as read from the host, token extraction, route matching
+//	plugin/config     raw JSON to typed configuration, errors named by JSON path
+//	plugin/status     the status enum and its replies
+//	plugin/metrics    the counters
 package plugin
 
 import (

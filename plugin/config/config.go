@@ -1,3 +1,8 @@
+// Package config turns the plugin configuration (Envoy's JwtAuthentication in proto3 JSON, plus
+// our x_ extensions) into typed raw values, checking every field: a problem is reported with
+// the JSON path of the field (jsonfields.go reads proto3 JSON fields; config.go is the
+// configuration; authorize_config.go is x_authorize). It has no proxy-wasm calls; the
+// plugin compiles its result (plugin/compile.go).
 package config
 
 import (

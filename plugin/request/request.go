@@ -1,3 +1,6 @@
+// Package request is what the filter reads of a request: its headers, path, query and cookies
+// as the host gave them (request.go), the JWTs in a provider's locations (extractor.go) and
+// whether a rule's route match applies (matcher.go). It has no proxy-wasm calls.
 package request
 
 import "strings"
