@@ -170,7 +170,7 @@ func (c *authzCond) holds(tokens []*cacheEntry) bool {
 func (c *authzCond) matches(claims gjson.Result) bool {
 	var v gjson.Result
 	for _, p := range c.paths {
-		if v = findClaim(claims, p); v.Exists() && v.Type != gjson.Null {
+		if v = findClaim(claims, p, false); v.Exists() && v.Type != gjson.Null {
 			break
 		}
 	}
@@ -204,54 +204,6 @@ func (c *authzCond) matches(claims gjson.Result) bool {
 		return !found
 	})
 	return found
-}
-
-// claimSeg is one member name of a claim's path.
-type claimSeg struct {
-	name string
-	// get: name is a plain gjson path component (gjson.Escape leaves it unchanged), so
-	// gjson's Get finds it, skipping the members before it without parsing them. Other names
-	// (with ".", "/", "*", "@", ...) are found by visiting the members, which never allocates,
-	// where Get would unescape the component on every call.
-	get bool
-}
-
-func claimSegs(names []string) []claimSeg {
-	out := make([]claimSeg, len(names))
-	for i, n := range names {
-		out[i] = claimSeg{name: n, get: gjson.Escape(n) == n}
-	}
-	return out
-}
-
-// findClaim walks nested objects by literal member names, like lookupClaim
-// (claim_headers.go): only objects are entered, never arrays by index. It takes the first
-// member of a name, which is the only one: verifier.Parse refuses payloads that repeat a
-// member name.
-func findClaim(claims gjson.Result, path []claimSeg) gjson.Result {
-	node := claims
-	for _, seg := range path {
-		if !node.IsObject() {
-			return gjson.Result{}
-		}
-		if seg.get {
-			node = node.Get(seg.name)
-		} else {
-			var found gjson.Result
-			node.ForEach(func(k, v gjson.Result) bool {
-				if k.Str == seg.name {
-					found = v
-					return false
-				}
-				return true
-			})
-			node = found
-		}
-		if !node.Exists() {
-			return gjson.Result{}
-		}
-	}
-	return node
 }
 
 // eachValue calls yield with the strings a claim holds, until yield returns false: a string

@@ -37,8 +37,8 @@ const (
 )
 
 type claimHeader struct {
-	header    string   // lower case
-	segments  []string // the claim path: claim_path keys, or claim_name split on the delimiter
+	header    string     // lower case
+	segments  []claimSeg // the claim path: claim_path keys, or claim_name split on the delimiter
 	render    renderMode
 	separator string
 	replace   bool // Gloo append: false; Envoy's claim_to_headers always adds
@@ -47,13 +47,13 @@ type claimHeader struct {
 func compileClaimHeader(raw *config.RawClaimToHeader) *claimHeader {
 	c := &claimHeader{header: strings.ToLower(raw.Header), replace: raw.Replace, separator: raw.Separator}
 	if len(raw.ClaimPath) > 0 {
-		c.segments = raw.ClaimPath
+		c.segments = claimSegs(raw.ClaimPath)
 	} else {
 		d := raw.Delimiter
 		if d == "" {
 			d = "."
 		}
-		c.segments = strings.Split(raw.ClaimName, d)
+		c.segments = claimSegs(strings.Split(raw.ClaimName, d))
 	}
 	switch raw.Render {
 	case "json":
@@ -69,7 +69,7 @@ func compileClaimHeader(raw *config.RawClaimToHeader) *claimHeader {
 
 // value renders the claim from a token's claims; false when there is nothing to set.
 func (c *claimHeader) value(claims gjson.Result) (string, bool) {
-	v := lookupClaim(claims, c.segments)
+	v := findClaim(claims, c.segments, true)
 	if !v.Exists() {
 		return "", false
 	}
@@ -111,31 +111,6 @@ func (c *claimHeader) value(claims gjson.Result) (string, bool) {
 		return "", false
 	}
 	return s, true
-}
-
-// lookupClaim walks nested objects by exact member names, as Envoy's StructUtils::GetValue
-// walks a protobuf Struct (where a repeated member name keeps its last value). Every
-// segment is a literal key: no gjson path syntax is involved, so claim names may hold dots,
-// '*', '#' or anything else.
-func lookupClaim(claims gjson.Result, segments []string) gjson.Result {
-	node := claims
-	for _, seg := range segments {
-		if !node.IsObject() {
-			return gjson.Result{}
-		}
-		var found gjson.Result
-		node.ForEach(func(k, v gjson.Result) bool {
-			if k.Str == seg {
-				found = v
-			}
-			return true
-		})
-		if !found.Exists() {
-			return gjson.Result{}
-		}
-		node = found
-	}
-	return node
 }
 
 func renderScalar(v gjson.Result) (string, bool) {
