@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config/configtest"
 )
 
 // prov is a provider with inline keys; extra holds more members starting with ",".
@@ -56,15 +58,7 @@ func TestCompileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, probs := load([]byte(tt.config), compileEnv{lookupEnv: func(string) (string, bool) { return "", false }})
-			got := strings.Join(probs, "\n")
-			if len(probs) == 0 {
-				t.Fatalf("configuration accepted, want %q", tt.want)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("problems lack %q; got:\n%s", w, got)
-				}
-			}
+			configtest.WantProblems(t, probs, tt.want...)
 		})
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config/configtest"
 )
 
 func TestLowerCamelIsProtocJSONName(t *testing.T) {
@@ -93,12 +95,7 @@ func TestDecodeObjectReportsUnknownDuplicateAndMistypedMembers(t *testing.T) {
 		"providers.p.nope: unknown field",
 		"providers.p.forward: must be true or false",
 	}
-	got := strings.Join(probs.List, "\n")
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			t.Errorf("problems lack %q:\n%s", w, got)
-		}
-	}
+	configtest.WantProblems(t, probs.List, want...)
 	if o.str("issuer") != "a" {
 		t.Errorf("issuer = %q", o.str("issuer"))
 	}
