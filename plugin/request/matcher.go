@@ -61,11 +61,12 @@ func (m *Matcher) pathMatches(r *Request) bool {
 	}
 }
 
+// headerMatcher is one of a route's header matchers. Envoy's legacy matchers (exact_match,
+// prefix_match, suffix_match, contains_match, safe_regex_match) are compiled into the
+// string matcher they are equivalent to (kind HmString); range and present stay apart.
 type headerMatcher struct {
 	name           string
 	kind           config.HeaderMatchKind
-	value          string
-	re             *regexp.Regexp
 	start, end     int64
 	present        bool
 	sm             *StringMatcher
@@ -88,21 +89,10 @@ func (h *headerMatcher) matches(r *Request) bool {
 		v = ""
 	}
 	var m bool
-	switch h.kind {
-	case config.HmExact:
-		m = h.value == "" || v == h.value
-	case config.HmRegex:
-		m = h.re.MatchString(v)
-	case config.HmRange:
+	if h.kind == config.HmRange {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		m = err == nil && n >= h.start && n < h.end
-	case config.HmPrefix:
-		m = strings.HasPrefix(v, h.value)
-	case config.HmSuffix:
-		m = strings.HasSuffix(v, h.value)
-	case config.HmContains:
-		m = strings.Contains(v, h.value)
-	case config.HmString:
+	} else {
 		m = h.sm.Match(v)
 	}
 	return m != h.invert
@@ -213,13 +203,28 @@ func CompileMatcher(raw *config.RawRouteMatch, probs *config.Problems) *Matcher 
 		m.re = compileRegex(raw.Value, config.JoinPath(raw.Path, "safe_regex.regex"), probs)
 	}
 	for _, h := range raw.Headers {
-		hm := &headerMatcher{name: h.Name, kind: h.Kind, value: h.Value, start: h.Start, end: h.End,
+		hm := &headerMatcher{name: h.Name, kind: config.HmString, start: h.Start, end: h.End,
 			present: h.Present, invert: h.Invert, missingAsEmpty: h.MissingAsEmpty}
 		switch h.Kind {
-		case config.HmRegex:
-			hm.re = compileRegex(h.Value, config.JoinPath(h.Path, "safe_regex_match.regex"), probs)
+		case config.HmPresent, config.HmRange:
+			hm.kind = h.Kind
 		case config.HmString:
 			hm.sm = CompileStringMatcher(h.StringMatch, probs)
+		case config.HmExact:
+			if h.Value == "" { // Envoy's legacy exact_match "" matches every value
+				hm.sm = &StringMatcher{kind: config.SmPrefix}
+			} else {
+				hm.sm = &StringMatcher{kind: config.SmExact, value: h.Value}
+			}
+		case config.HmPrefix:
+			hm.sm = &StringMatcher{kind: config.SmPrefix, value: h.Value}
+		case config.HmSuffix:
+			hm.sm = &StringMatcher{kind: config.SmSuffix, value: h.Value}
+		case config.HmContains:
+			hm.sm = &StringMatcher{kind: config.SmContains, value: h.Value}
+		case config.HmRegex:
+			hm.sm = &StringMatcher{kind: config.SmRegex, value: h.Value,
+				re: compileRegex(h.Value, config.JoinPath(h.Path, "safe_regex_match.regex"), probs)}
 		}
 		m.headers = append(m.headers, hm)
 	}
