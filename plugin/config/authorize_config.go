@@ -12,7 +12,7 @@ import (
 // evaluates it. Every problem is reported with its JSON path, like the rest of the
 // configuration.
 
-// rawAuthorize is one policy object: x_authorize itself, or one group of its "any".
+// RawAuthorize is one policy object: x_authorize itself, or one group of its "any".
 type RawAuthorize struct {
 	path        string
 	Claims      []*RawAuthzClaim
@@ -50,7 +50,7 @@ type RawAuthzClaim struct {
 // maxAllOf bounds all_of lists: matching tracks the values found in one 64-bit mask.
 const maxAllOf = 64
 
-// defaultRolesClaim is Keycloak's realm roles, the most common place for roles in a token.
+// DefaultRolesClaim is Keycloak's realm roles, the most common place for roles in a token.
 const DefaultRolesClaim = "realm_access.roles"
 
 var authorizeFields = []string{"claims", "scopes_all_of", "scopes_any_of", "roles_all_of", "roles_any_of", "roles_claim", "any"}

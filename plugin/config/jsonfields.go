@@ -17,7 +17,7 @@ import (
 // Envoy's YAML examples use is accepted too). Every problem is collected with its JSON path;
 // nothing stops at the first one.
 
-// problems collects configuration errors as "<json path>: <what is wrong>".
+// Problems collects configuration errors as "<json path>: <what is wrong>".
 type Problems struct{ List []string }
 
 func (p *Problems) Add(path, msg string) {

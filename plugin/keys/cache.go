@@ -58,7 +58,7 @@ const (
 	sharedCheckInterval = time.Second
 	// refetchBeforeExpiry is Envoy's RefetchBeforeExpiredSec for async_fetch.
 	refetchBeforeExpiry = 5 * time.Second
-	// maxReruns bounds how often one request is verified again after waiting for keys.
+	// MaxReruns bounds how often one request is verified again after waiting for keys.
 	MaxReruns = 8
 )
 
@@ -173,7 +173,7 @@ func (s *Store) Bind(m *metrics.Metrics, remotes []Binding) {
 	s.schedule()
 }
 
-// enter records the context of the callback that starts.
+// Enter records the context of the callback that starts.
 func (s *Store) Enter(ctx uint32) { s.running, s.effective = ctx, ctx }
 
 // actOn makes host calls act on ctx.
@@ -190,7 +190,7 @@ func (s *Store) count(k metrics.Counter) {
 	}
 }
 
-// keys is the request path (Source).
+// Keys is the request path (Source).
 func (e *Entry) Keys(c Request) (*verifier.KeySet, status.Status) {
 	now := c.Now()
 	if e.set != nil && now.Before(e.expiry) && now.Sub(e.checkedAt) < sharedCheckInterval {
@@ -217,7 +217,7 @@ func (e *Entry) Keys(c Request) (*verifier.KeySet, status.Status) {
 	return nil, status.JwksFetchFail
 }
 
-// unknownKey is the request path when no key matches the token's kid and alg (Source).
+// UnknownKey is the request path when no key matches the token's kid and alg (Source).
 func (e *Entry) UnknownKey(c Request) (*verifier.KeySet, status.Status) {
 	now := c.Now()
 	gen := e.gen
@@ -467,7 +467,7 @@ func (e *Entry) holdLease(until time.Time) {
 	e.mergeShared(m)
 }
 
-// addWaiter registers f as paused until this entry has an answer (release resumes it).
+// AddWaiter registers f as paused until this entry has an answer (release resumes it).
 func (e *Entry) AddWaiter(f Waiter) {
 	for _, w := range e.waiters {
 		if w == f {
@@ -506,7 +506,7 @@ func removeEntry(list []*Entry, e *Entry) []*Entry {
 	return list
 }
 
-// forget is OnHttpStreamDone: the request no longer waits, and a callout bound to it will
+// Forget is OnHttpStreamDone: the request no longer waits, and a callout bound to it will
 // never be answered (the SDK drops answers for deleted contexts), so the fetch is
 // dispatched again on the next tick, as the plugin context.
 func (s *Store) Forget(f Waiter) {
@@ -533,7 +533,7 @@ func (s *Store) Forget(f Waiter) {
 	}
 }
 
-// onTick is proxy_on_tick: retries and re-dispatches fall due, lost answers time out, waits
+// OnTick is proxy_on_tick: retries and re-dispatches fall due, lost answers time out, waits
 // for other VMs end, async refreshes start.
 func (s *Store) OnTick() {
 	s.Enter(s.Root)

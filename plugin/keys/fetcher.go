@@ -41,7 +41,7 @@ const (
 // on its own (a host always answers by then; this only guards against one that does not).
 const fetchGrace = time.Second
 
-// retryPolicy is remote_jwks.retry_policy with Envoy's defaults applied; nil: no retries.
+// RetryPolicy is remote_jwks.retry_policy with Envoy's defaults applied; nil: no retries.
 type RetryPolicy struct {
 	Retries  int
 	Base     time.Duration
@@ -66,7 +66,7 @@ func newRetryPolicy(r *config.RawRetryPolicy) *RetryPolicy {
 	return p
 }
 
-// backoff is the delay before retry n (1 for the first): Envoy's fully jittered exponential
+// Backoff is the delay before retry n (1 for the first): Envoy's fully jittered exponential
 // back-off, uniform in [0, min(base·2^(n-1), max)).
 func (p *RetryPolicy) Backoff(n int) time.Duration {
 	limit := p.Base
@@ -102,7 +102,7 @@ func jwksRequest(uri string) [][2]string {
 	}
 }
 
-// tryTimeout is the timeout of the next try of a fetch started at started: http_uri.timeout
+// TryTimeout is the timeout of the next try of a fetch started at started: http_uri.timeout
 // bounds the whole fetch, retries included, and with a retry policy each try is bounded by
 // its maximum interval, as in Envoy. A timeout of 0 (Envoy: none) is capped at a minute so
 // that a request paused for keys cannot wait forever. The result is never 0, which

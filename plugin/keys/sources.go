@@ -27,10 +27,10 @@ import (
 // there, keys registers the request as waiting and answers statusPending, and the filter
 // pauses the request until the fetch is over, then verifies it again from the start.
 type Source interface {
-	// keys returns the keys to verify with now, statusPending (the request is registered
+	// Keys returns the keys to verify with now, statusPending (the request is registered
 	// with c as waiting for a fetch), or the status to fail with.
 	Keys(c Request) (*verifier.KeySet, status.Status)
-	// unknownKey is asked when no key matches the token's kid and alg (an IdP may have
+	// UnknownKey is asked when no key matches the token's kid and alg (an IdP may have
 	// rotated its keys): it returns other keys to try once more, statusPending while a
 	// refetch runs, or the status to fail with.
 	UnknownKey(c Request) (*verifier.KeySet, status.Status)

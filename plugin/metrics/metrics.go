@@ -48,7 +48,7 @@ func metricName(statPrefix string, k Counter) string {
 	return prefix + counterNames[k]
 }
 
-// metrics holds the host's ids of the counters.
+// Metrics holds the host's ids of the counters.
 type Metrics struct {
 	Ids [NumCounters]proxywasm.MetricCounter
 }
@@ -68,7 +68,7 @@ func Define(statPrefix string) (m *Metrics, err error) {
 	return m, nil
 }
 
-// add flushes a request's counts: one host call per counter that moved.
+// Add flushes a request's counts: one host call per counter that moved.
 func (m *Metrics) Add(counts *[NumCounters]uint32) {
 	for k, n := range counts {
 		if n > 0 {

@@ -77,22 +77,22 @@ type location struct {
 	Issuers issuerSet
 }
 
-// extracted is one token found in a request.
+// Extracted is one token found in a request.
 type Extracted struct {
 	Token string
 	Loc   *location
 }
 
-// extractor finds the tokens of one provider (ProviderVerifier) or of all providers
+// Extractor finds the tokens of one provider (ProviderVerifier) or of all providers
 // (allow_missing, allow_missing_or_failed).
 type Extractor struct {
 	Locs []*location
-	// key names the location list without its issuers; providers with equal keys see the
+	// Key names the location list without its issuers; providers with equal keys see the
 	// same tokens, which the requires_any issuer index relies on.
 	Key string
 }
 
-// locationSource is what a provider contributes to an extractor.
+// LocationSource is what a provider contributes to an extractor.
 type LocationSource struct {
 	Issuer  string
 	Headers []config.RawHeaderLocation
@@ -155,7 +155,7 @@ func NewExtractor(sources ...LocationSource) *Extractor {
 	return e
 }
 
-// extract appends the tokens found in r to out, in Envoy's order. Every line of a header is
+// Extract appends the tokens found in r to out, in Envoy's order. Every line of a header is
 // a separate place: a request with two Authorization lines carries two tokens, and both
 // must verify.
 func (e *Extractor) Extract(r *Request, out []Extracted) []Extracted {

@@ -118,7 +118,7 @@ func (q *queryMatcher) matches(r *Request) bool {
 	return q.sm == nil || q.sm.Match(v)
 }
 
-// stringMatcher is Envoy's StringMatcherImpl. ignore_case folds ASCII only and does not
+// StringMatcher is Envoy's StringMatcherImpl. ignore_case folds ASCII only and does not
 // apply to safe_regex, as in Envoy.
 type StringMatcher struct {
 	kind       config.StringMatchKind

@@ -5,7 +5,7 @@ package request
 
 import "strings"
 
-// request is the request as the filter sees it: one snapshot of the request headers, read
+// Request is the request as the filter sees it: one snapshot of the request headers, read
 // with a single host call, and the query string and cookies parsed from it on first use.
 // Every lookup after that is local, which keeps the number of host calls per request (each
 // one costly in Wasm) independent of the number of rules, providers and locations.
@@ -23,7 +23,7 @@ type queryParam struct{ name, value string }
 
 func NewRequest(headers [][2]string) *Request { return &Request{Headers: headers} }
 
-// header returns the value of name (lower case) and whether it is present. Several lines of
+// Header returns the value of name (lower case) and whether it is present. Several lines of
 // one header are joined with "," as Envoy's HeaderUtility::getAllOfHeaderAsString does.
 func (r *Request) Header(name string) (string, bool) {
 	first := -1
@@ -54,7 +54,7 @@ func (r *Request) joined(name string, first int) string {
 	return b.String()
 }
 
-// count is how many lines of name the request has.
+// Count is how many lines of name the request has.
 func (r *Request) Count(name string) int {
 	n := 0
 	for i := range r.Headers {
@@ -65,7 +65,7 @@ func (r *Request) Count(name string) int {
 	return n
 }
 
-// drop removes every line of name from the snapshot (after the host removed them).
+// Drop removes every line of name from the snapshot (after the host removed them).
 func (r *Request) Drop(name string) {
 	out := r.Headers[:0]
 	for _, h := range r.Headers {
@@ -86,7 +86,7 @@ func (r *Request) Method() string {
 	return m
 }
 
-// pathOnly is the path without query and fragment (Envoy PathUtil::removeQueryAndFragment).
+// PathOnly is the path without query and fragment (Envoy PathUtil::removeQueryAndFragment).
 func PathOnly(p string) string {
 	if i := strings.IndexAny(p, "?#"); i >= 0 {
 		return p[:i]
@@ -140,7 +140,7 @@ func (r *Request) DecodedParam(name string) (string, bool) {
 	return queryFirst(r.decodedQuery, name)
 }
 
-// cookie returns the value of the first cookie called name across all cookie headers, as
+// Cookie returns the value of the first cookie called name across all cookie headers, as
 // Envoy's Http::Utility::parseCookies (first occurrence wins) with forEachCookie's parsing:
 // split on ';' dropping empty parts, the name runs from the first non-space to the first
 // '=', the value is the rest with one pair of surrounding double quotes removed.
@@ -177,7 +177,7 @@ func (r *Request) Cookie(name string) (string, bool) {
 	return queryFirst(r.cookies, name)
 }
 
-// percentDecode is Envoy's PercentEncoding::decode: %XX with two hex digits becomes the
+// PercentDecode is Envoy's PercentEncoding::decode: %XX with two hex digits becomes the
 // byte; anything else, '+' included, is kept as is.
 func PercentDecode(s string) string {
 	if strings.IndexByte(s, '%') < 0 {

@@ -66,7 +66,7 @@ const (
 type Reply struct {
 	Code uint32 // HTTP status
 	Text string // jwt_verify_lib getStatusString: the body, and the details suffix
-	// bearerError is the RFC 6750 error code added to WWW-Authenticate (`, error="..."`):
+	// BearerError is the RFC 6750 error code added to WWW-Authenticate (`, error="..."`):
 	// Envoy adds invalid_token for every status except JwtMissed; x_authorize's refusal is
 	// insufficient_scope (RFC 6750 section 3.1). "" adds none.
 	BearerError string
@@ -119,7 +119,7 @@ var replies = [...]Reply{
 	Internal:                       {500, "Internal error in jwt_authn filter", ""},
 }
 
-// replyOf returns the table row of s; a status without a row is answered as a failed
+// ReplyOf returns the table row of s; a status without a row is answered as a failed
 // verification, never as success.
 func ReplyOf(s Status) Reply {
 	if int(s) < len(replies) && replies[s].Text != "" {
