@@ -4,19 +4,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config/configtest"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // authzRule is a configuration with provider p and one rule on / whose x_authorize is policy.
 func authzRule(t testing.TB, policy string) string {
-	return `{"providers":{"p":` + prov("i", JWKS(Keys(t).ES256), "") + `},
+	return `{"providers":{"p":` + prov("i", testjwt.JWKS(testjwt.Keys(t).ES256), "") + `},
 	  "rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"p"},"x_authorize":` + policy + `}]}`
 }
 
 func TestAuthorizeConfigErrors(t *testing.T) {
-	k := Keys(t)
-	provider := `"providers":{"p":` + prov("i", JWKS(k.ES256), "") + `}`
+	k := testjwt.Keys(t)
+	provider := `"providers":{"p":` + prov("i", testjwt.JWKS(k.ES256), "") + `}`
 	tests := []struct {
 		name   string
 		config string
@@ -88,7 +89,7 @@ func TestAuthorizeConfigErrors(t *testing.T) {
 }
 
 func TestAuthorizeConfigAccepted(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	for _, policy := range []string{
 		`{}`,
 		`null`,
@@ -100,7 +101,7 @@ func TestAuthorizeConfigAccepted(t *testing.T) {
 		mustLoad(t, authzRule(t, policy))
 	}
 	// A named requirement that verifies tokens is fine.
-	mustLoad(t, `{"providers":{"p":`+prov("i", JWKS(k.ES256), "")+`},"requirement_map":{"r":{"provider_name":"p"}},
+	mustLoad(t, `{"providers":{"p":`+prov("i", testjwt.JWKS(k.ES256), "")+`},"requirement_map":{"r":{"provider_name":"p"}},
 	  "rules":[{"match":{"prefix":"/"},"requirement_name":"r","x_authorize":{"roles_any_of":["a"]}}]}`)
 }
 
@@ -117,7 +118,7 @@ func TestAuthorizeCompilesScopeAttribute(t *testing.T) {
 // TestAuthorizeEvaluationAllocatesNothing: checking a policy against verified tokens (set
 // lookups, split strings, nested paths, groups) costs no allocation on the request path.
 func TestAuthorizeEvaluationAllocatesNothing(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	rt := mustLoad(t, authzRule(t, `{"scopes_all_of":["read","write"],"roles_any_of":["r1","r2","r3","r4","r5","r6","r7","r8","r9","admin"],
 	  "claims":[{"claim":"groups","split":"comma","none_of":["banned"]},{"claim_path":["https://x/tier"],"equals":"gold"},{"claim":"lvl","equals":3}],
 	  "any":[{"claims":[{"claim":"email","present":true}]},{"roles_all_of":["admin","dev"]}]}`))
@@ -140,7 +141,7 @@ func TestAuthorizeEvaluationAllocatesNothing(t *testing.T) {
 // Keycloak roles (a set of 10), scopes from a space-delimited string, a comma-split none_of;
 // walking the claims, and the verdict remembered in the token's JWT cache entry.
 func BenchmarkAuthorize(b *testing.B) {
-	k := Keys(b)
+	k := testjwt.Keys(b)
 	rt := mustLoad(b, authzRule(b, `{"scopes_all_of":["read","write"],"roles_any_of":["r1","r2","r3","r4","r5","r6","r7","r8","r9","admin"],
 	  "claims":[{"claim":"groups","split":"comma","none_of":["banned"]}]}`))
 	token := tok(k.ES256, "i", valid, `,"scope":"openid profile email write read","realm_access":{"roles":["offline_access","uma_authorization","admin"]},"groups":"a, b"`)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
@@ -21,8 +22,8 @@ import (
 // manyProviders is a configuration with n providers (issuers iss-0 ... iss-<n-1>), each
 // setting a claim header, required through requires_any on /api.
 func manyProviders(b *testing.B, n int, extra string) *filterConfig {
-	k := Keys(b)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(b)
+	ks := testjwt.JWKS(k.ES256)
 	var provs, reqs []string
 	for i := 0; i < n; i++ {
 		name := "p" + strconv.Itoa(i)
@@ -55,7 +56,7 @@ func headers(path string, kv ...string) [][2]string {
 }
 
 func BenchmarkRequiresAnyProviders(b *testing.B) {
-	k := Keys(b)
+	k := testjwt.Keys(b)
 	for _, n := range []int{1, 10, 100} {
 		for _, which := range []string{"first", "last"} {
 			idx := 0

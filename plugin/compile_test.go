@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config/configtest"
 )
 
@@ -25,8 +26,8 @@ func mustLoad(t testing.TB, cfg string) *filterConfig {
 }
 
 func TestCompileErrors(t *testing.T) {
-	k := Keys(t)
-	good := prov("i", JWKS(k.ES256), "")
+	k := testjwt.Keys(t)
+	good := prov("i", testjwt.JWKS(k.ES256), "")
 	tests := []struct {
 		name   string
 		config string
@@ -44,7 +45,7 @@ func TestCompileErrors(t *testing.T) {
 			[]string{"rules[0].match.safe_regex.regex: invalid regular expression"}},
 		{"invalid header regex", `{"rules":[{"match":{"prefix":"/","headers":[{"name":"h","safe_regex_match":{"regex":"["}}]}}]}`,
 			[]string{"rules[0].match.headers[0].safe_regex_match.regex: invalid regular expression"}},
-		{"invalid subjects regex", `{"providers":{"a":` + prov("i", JWKS(k.ES256), `,"subjects":{"safe_regex":{"regex":"("}}`) + `}}`,
+		{"invalid subjects regex", `{"providers":{"a":` + prov("i", testjwt.JWKS(k.ES256), `,"subjects":{"safe_regex":{"regex":"("}}`) + `}}`,
 			[]string{"providers.a.subjects.safe_regex.regex: invalid regular expression"}},
 		{"JWKS not JSON", `{"providers":{"a":` + prov("i", "{nope", "") + `}}`,
 			[]string{"providers.a.local_jwks.inline_string: verifier: JWKS is not valid JSON"}},
@@ -64,12 +65,12 @@ func TestCompileErrors(t *testing.T) {
 }
 
 func TestCompileReadsKeysFromPEMAndEnvironment(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	cfg := `{"providers":{
 	  "pem":{"local_jwks":{"inline_string":` + strconv.Quote(k.RS256.PEM()+k.ES256.PEM()) + `,"x_format":"pem"}},
 	  "env":{"local_jwks":{"environment_variable":"JWKS"}}}}`
 	env := compileEnv{lookupEnv: func(name string) (string, bool) {
-		return JWKS(k.HS256), name == "JWKS"
+		return testjwt.JWKS(k.HS256), name == "JWKS"
 	}}
 	rt, probs := load([]byte(cfg), env)
 	if len(probs) > 0 {
@@ -83,7 +84,7 @@ func TestCompileReadsKeysFromPEMAndEnvironment(t *testing.T) {
 }
 
 func TestCompileWarnsAboutSkippedKeysAndListenerWait(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	set := `{"keys":[` + k.ES256.JWK + `,{"kty":"EC","crv":"P-256","use":"enc","x":"AA","y":"AA"}]}`
 	rt := mustLoad(t, `{"providers":{"a":`+prov("i", set, "")+`,
 	  "r":{"remote_jwks":{"http_uri":{"uri":"https://r/jwks","cluster":"c","timeout":"1s"},"async_fetch":{}}}}}`)
@@ -96,8 +97,8 @@ func TestCompileWarnsAboutSkippedKeysAndListenerWait(t *testing.T) {
 }
 
 func TestCompileIndexesIssuersFirstProviderByName(t *testing.T) {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	rt := mustLoad(t, `{"providers":{"b":`+prov("same", ks, "")+`,"a":`+prov("same", ks, "")+`,"z":`+prov("", ks, "")+`}}`)
 	if p := rt.findByIssuer("same"); p == nil || p.name != "a" {
 		t.Errorf("findByIssuer(same) = %v, want provider a", p)
@@ -108,8 +109,8 @@ func TestCompileIndexesIssuersFirstProviderByName(t *testing.T) {
 }
 
 func TestCompileSanitizesEveryHeaderTheFilterMaySet(t *testing.T) {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	rt := mustLoad(t, `{"providers":{
 	  "a":`+prov("a", ks, `,"forward_payload_header":"X-Payload","claim_to_headers":[{"header_name":"X-Sub","claim_name":"sub"}]`)+`,
 	  "b":`+prov("b", ks, `,"x_claims_to_headers":[{"claim":"email","header":"x-email","append":true}]`)+`},
@@ -121,8 +122,8 @@ func TestCompileSanitizesEveryHeaderTheFilterMaySet(t *testing.T) {
 }
 
 func TestCompileBuildsIssuerIndexForRequiresAny(t *testing.T) {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	rt := mustLoad(t, `{"providers":{"a":`+prov("a", ks, "")+`,"b":`+prov("b", ks, "")+`,"c":`+prov("", ks, "")+`},
 	  "rules":[{"match":{"prefix":"/"},"requires":{"requires_any":{"requirements":[
 	    {"provider_name":"a"},{"provider_name":"b"},{"provider_name":"c"},{"allow_missing":{}}]}}}]}`)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
@@ -39,8 +40,8 @@ func TestJSONQuoteEscapesWhatJSONNeeds(t *testing.T) {
 }
 
 func TestMetadataEntriesOfARequest(t *testing.T) {
-	k := Keys(t)
-	rt := mustLoad(t, `{"providers":{"p":`+prov("i", JWKS(k.ES256), `,"payload_in_metadata":"pl","header_in_metadata":"hd",
+	k := testjwt.Keys(t)
+	rt := mustLoad(t, `{"providers":{"p":`+prov("i", testjwt.JWKS(k.ES256), `,"payload_in_metadata":"pl","header_in_metadata":"hd",
 	  "failed_status_in_metadata":"fs","normalize_payload_in_metadata":{"space_delimited_claims":["scope"]}`)+`},
 	  "rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"p"}}]}`)
 	token := k.ES256.Token(`{"iss":"i","scope":"a b"}`)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
@@ -37,7 +38,7 @@ func evaluate(rt *filterConfig, r *request.Request) (status.Status, *outputs) {
 	return ru.req.verify(newVerifyContext(rt, r, now0(), out)), out
 }
 
-func tok(k *TestKey, iss string, exp int64, extra string) string {
+func tok(k *testjwt.TestKey, iss string, exp int64, extra string) string {
 	return k.Token(`{"iss":` + strconv.Quote(iss) + `,"sub":"s","exp":` + strconv.FormatInt(exp, 10) + extra + `}`)
 }
 
@@ -48,8 +49,8 @@ var (
 
 // twoProviders: a (issuer "a", Authorization), b (issuer "b", header x-b), both ES256.
 func twoProviders(t *testing.T, requires string) *filterConfig {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	return mustLoad(t, `{"providers":{
 	  "a":`+prov("a", ks, `,"claim_to_headers":[{"header_name":"x-a","claim_name":"sub"}]`)+`,
 	  "b":`+prov("b", ks, `,"from_headers":[{"name":"x-b"}],"claim_to_headers":[{"header_name":"x-b-sub","claim_name":"sub"}]`)+`},
@@ -57,7 +58,7 @@ func twoProviders(t *testing.T, requires string) *filterConfig {
 }
 
 func TestRequirementStatuses(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	goodA := "Bearer " + tok(k.ES256, "a", valid, "")
 	goodB := tok(k.ES256, "b", valid, "")
 	expiredA := "Bearer " + tok(k.ES256, "a", expired, "")
@@ -118,7 +119,7 @@ func TestRequirementStatuses(t *testing.T) {
 }
 
 func TestRequirementKeepsHeadersOfPartialSuccess(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	// requires_all fails on b, but a verified: as in Envoy, a's claim header stays (it only
 	// matters because allow_missing_or_failed lets the request through).
 	rt := twoProviders(t, `{"requires_any":{"requirements":[
@@ -137,8 +138,8 @@ func TestRequirementKeepsHeadersOfPartialSuccess(t *testing.T) {
 // TestIssuerIndexGivesTheSameResultAsTryingEveryChild compares, on random configurations and
 // requests, requires_any evaluated with its issuer index and with every child in order.
 func TestIssuerIndexGivesTheSameResultAsTryingEveryChild(t *testing.T) {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	rnd := rand.New(rand.NewSource(1))
 	issuers := []string{"i0", "i1", "i2", ""}
 	locations := []string{"", `,"from_headers":[{"name":"x-t"}]`, `,"from_params":["t"]`}
@@ -226,8 +227,8 @@ func flipSignature(token string) string {
 // TestIssuerIndexTriesOnlyTheTokensProvider counts the providers that look at a token (each
 // one consults its JWT cache once): with 100 providers in requires_any, only the token's own.
 func TestIssuerIndexTriesOnlyTheTokensProvider(t *testing.T) {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	var provs, reqs []string
 	for i := 0; i < 100; i++ {
 		name := "p" + strconv.Itoa(i)

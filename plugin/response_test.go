@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
@@ -36,24 +37,24 @@ func TestStatusTableIsEnvoys(t *testing.T) {
 
 func TestStatusOfVerifierErrors(t *testing.T) {
 	parse := func(tok string) error { _, err := verifier.ParseUnverified(tok, verifier.Limits{}); return err }
-	hdr := b64([]byte(`{"alg":"ES256"}`))
+	hdr := testjwt.Base64URL([]byte(`{"alg":"ES256"}`))
 	tests := []struct {
 		err  error
 		want status.Status
 	}{
 		{parse("a.b"), status.JwtBadFormat},
 		{parse("!!.e30.sig"), status.JwtHeaderBadBase64},
-		{parse(b64([]byte(`{"alg":`)) + ".e30.c2ln"), status.JwtHeaderBadJSON},
-		{parse(b64([]byte(`{"typ":"JWT"}`)) + ".e30.c2ln"), status.JwtHeaderBadAlg},
-		{parse(b64([]byte(`{"alg":"none"}`)) + ".e30.c2ln"), status.JwtHeaderNotImplementedAlg},
-		{parse(b64([]byte(`{"alg":"ES256","kid":1}`)) + ".e30.c2ln"), status.JwtHeaderBadKid},
+		{parse(testjwt.Base64URL([]byte(`{"alg":`)) + ".e30.c2ln"), status.JwtHeaderBadJSON},
+		{parse(testjwt.Base64URL([]byte(`{"typ":"JWT"}`)) + ".e30.c2ln"), status.JwtHeaderBadAlg},
+		{parse(testjwt.Base64URL([]byte(`{"alg":"none"}`)) + ".e30.c2ln"), status.JwtHeaderNotImplementedAlg},
+		{parse(testjwt.Base64URL([]byte(`{"alg":"ES256","kid":1}`)) + ".e30.c2ln"), status.JwtHeaderBadKid},
 		{parse(hdr + ".!!.c2ln"), status.JwtPayloadBadBase64},
-		{parse(hdr + "." + b64([]byte(`[1]`)) + ".c2ln"), status.JwtPayloadBadJSON},
-		{parse(hdr + "." + b64([]byte(`{"iss":1}`)) + ".c2ln"), status.JwtIssNotString},
-		{parse(hdr + "." + b64([]byte(`{"exp":"x"}`)) + ".c2ln"), status.JwtExpNotInteger},
-		{parse(hdr + "." + b64([]byte(`{"exp":-1}`)) + ".c2ln"), status.JwtExpOutOfRange},
-		{parse(hdr + "." + b64([]byte(`{"nbf":1.5}`)) + ".c2ln"), status.JwtNbfNotInteger},
-		{parse(hdr + "." + b64([]byte(`{"aud":1}`)) + ".c2ln"), status.JwtAudNotString},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`[1]`)) + ".c2ln"), status.JwtPayloadBadJSON},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`{"iss":1}`)) + ".c2ln"), status.JwtIssNotString},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`{"exp":"x"}`)) + ".c2ln"), status.JwtExpNotInteger},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`{"exp":-1}`)) + ".c2ln"), status.JwtExpOutOfRange},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`{"nbf":1.5}`)) + ".c2ln"), status.JwtNbfNotInteger},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`{"aud":1}`)) + ".c2ln"), status.JwtAudNotString},
 		{parse(hdr + ".e30.!!"), status.JwtSignatureBadBase64},
 		{verifier.ErrUnknownKey, status.JwksKidAlgMismatch},
 		{verifier.ErrSignature, status.JwtVerificationFail},
