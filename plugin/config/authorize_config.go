@@ -252,7 +252,7 @@ func checkAuthorizeRules(cfg *RawConfig, probs *Problems) {
 }
 
 // verifiesNoToken: the rule has no requirement, or the empty one.
-func verifiesNoToken(rr *rawRule, named []rawNamedRequirement) bool {
+func verifiesNoToken(rr *RawRule, named []RawNamedRequirement) bool {
 	req := rr.Requires
 	if rr.RequirementName != "" {
 		for _, nr := range named {

@@ -36,27 +36,27 @@ const jwtAuthenticationType = "type.googleapis.com/envoy.extensions.filters.http
 
 type RawConfig struct {
 	Providers            []*RawProvider // JSON order; compile sorts by name
-	Rules                []*rawRule
-	RequirementMap       []rawNamedRequirement
+	Rules                []*RawRule
+	RequirementMap       []RawNamedRequirement
 	BypassCorsPreflight  bool
 	StripFailureResponse bool
 	StatPrefix           string
 
 	// extensions
-	ReportOnly         *rawReportOnly
-	DenyResponse       *rawDenyResponse
+	ReportOnly         *RawReportOnly
+	DenyResponse       *RawDenyResponse
 	RequireValidTokens bool
 	TokenLimits        verifier.Limits // zero fields: the verifier's defaults
 }
 
-type rawNamedRequirement struct {
+type RawNamedRequirement struct {
 	Name string
 	Req  *RawRequirement
 }
 
-type rawReportOnly struct{ Header string }
+type RawReportOnly struct{ Header string }
 
-type rawDenyResponse struct{ Body, ContentType string }
+type RawDenyResponse struct{ Body, ContentType string }
 
 type RawProvider struct {
 	Path, Name           string
@@ -131,10 +131,10 @@ type RawClaimToHeader struct {
 	Replace   bool   // x_claims_to_headers with append: false (Gloo)
 }
 
-type reqKind uint8
+type ReqKind uint8
 
 const (
-	reqAllowAll reqKind = iota
+	reqAllowAll ReqKind = iota
 	ReqProvider
 	ReqAny
 	ReqAll
@@ -144,14 +144,14 @@ const (
 
 type RawRequirement struct {
 	Path      string
-	Kind      reqKind
+	Kind      ReqKind
 	Provider  string
 	Audiences []string // provider_and_audiences override; nil for provider_name
 	HasAud    bool
 	Children  []*RawRequirement
 }
 
-type rawRule struct {
+type RawRule struct {
 	Path            string
 	Match           *RawRouteMatch
 	Requires        *RawRequirement // nil: no requirement (the rule lets requests through)
@@ -174,8 +174,8 @@ type RawRouteMatch struct {
 	Kind          PathKind
 	Value         string
 	CaseSensitive bool
-	Headers       []*rawHeaderMatcher
-	QueryParams   []*rawQueryMatcher
+	Headers       []*RawHeaderMatcher
+	QueryParams   []*RawQueryMatcher
 }
 
 type HeaderMatchKind uint8
@@ -191,7 +191,7 @@ const (
 	HmString
 )
 
-type rawHeaderMatcher struct {
+type RawHeaderMatcher struct {
 	Path           string
 	Name           string
 	Kind           HeaderMatchKind
@@ -203,7 +203,7 @@ type rawHeaderMatcher struct {
 	MissingAsEmpty bool
 }
 
-type rawQueryMatcher struct {
+type RawQueryMatcher struct {
 	path        string
 	Name        string
 	StringMatch *RawStringMatcher
@@ -269,11 +269,11 @@ func Parse(data []byte) (*RawConfig, []string) {
 	}
 	for _, e := range top.mapping("requirement_map") {
 		cfg.RequirementMap = append(cfg.RequirementMap,
-			rawNamedRequirement{Name: e.key, Req: parseRequirement(e.val, JoinPath(top.at("requirement_map"), e.key), probs)})
+			RawNamedRequirement{Name: e.key, Req: parseRequirement(e.val, JoinPath(top.at("requirement_map"), e.key), probs)})
 	}
 	checkAuthorizeRules(cfg, probs)
 	if ro := top.obj("x_report_only", "header"); ro != nil {
-		cfg.ReportOnly = &rawReportOnly{Header: ro.str("header")}
+		cfg.ReportOnly = &RawReportOnly{Header: ro.str("header")}
 		checkHeaderValue(ro, "header", probs)
 	}
 	if tl := top.obj("x_token_limits", "max_token_bytes", "max_header_bytes", "max_payload_bytes"); tl != nil {
@@ -284,7 +284,7 @@ func Parse(data []byte) (*RawConfig, []string) {
 		}
 	}
 	if dr := top.obj("x_deny_response", "body", "content_type"); dr != nil {
-		cfg.DenyResponse = &rawDenyResponse{Body: dr.str("body"), ContentType: dr.str("content_type")}
+		cfg.DenyResponse = &RawDenyResponse{Body: dr.str("body"), ContentType: dr.str("content_type")}
 		checkHeaderValue(dr, "content_type", probs)
 	}
 	return cfg, probs.List
@@ -645,9 +645,9 @@ func parseRequirement(v gjson.Result, path string, probs *Problems) *RawRequirem
 	return r
 }
 
-func parseRule(v gjson.Result, path string, probs *Problems) *rawRule {
+func parseRule(v gjson.Result, path string, probs *Problems) *RawRule {
 	o := decodeObject(v, path, probs, "match", "requires", "requirement_name", "x_authorize")
-	r := &rawRule{Path: path}
+	r := &RawRule{Path: path}
 	if o == nil {
 		probs.Add(path, "must be an object (a RequirementRule)")
 		return r
@@ -742,7 +742,7 @@ func parseRegex(o *object, probs *Problems) string {
 	return re
 }
 
-func parseHeaderMatcher(v gjson.Result, path string, probs *Problems) *rawHeaderMatcher {
+func parseHeaderMatcher(v gjson.Result, path string, probs *Problems) *RawHeaderMatcher {
 	o := decodeObject(v, path, probs, "name", "exact_match", "safe_regex_match", "range_match",
 		"present_match", "prefix_match", "suffix_match", "contains_match", "string_match", "invert_match",
 		"treat_missing_header_as_empty")
@@ -750,7 +750,7 @@ func parseHeaderMatcher(v gjson.Result, path string, probs *Problems) *rawHeader
 		probs.Add(path, "must be an object (a HeaderMatcher)")
 		return nil
 	}
-	h := &rawHeaderMatcher{Path: path, Name: strings.ToLower(o.str("name")), Invert: o.boolean("invert_match"),
+	h := &RawHeaderMatcher{Path: path, Name: strings.ToLower(o.str("name")), Invert: o.boolean("invert_match"),
 		MissingAsEmpty: o.boolean("treat_missing_header_as_empty")}
 	// Matchers may read pseudo-headers (:method, :authority, ...): only Envoy's rules apply.
 	switch {
@@ -788,13 +788,13 @@ func parseHeaderMatcher(v gjson.Result, path string, probs *Problems) *rawHeader
 	return h
 }
 
-func parseQueryMatcher(v gjson.Result, path string, probs *Problems) *rawQueryMatcher {
+func parseQueryMatcher(v gjson.Result, path string, probs *Problems) *RawQueryMatcher {
 	o := decodeObject(v, path, probs, "name", "string_match", "present_match")
 	if o == nil {
 		probs.Add(path, "must be an object (a QueryParameterMatcher)")
 		return nil
 	}
-	q := &rawQueryMatcher{path: path, Name: o.str("name")}
+	q := &RawQueryMatcher{path: path, Name: o.str("name")}
 	if q.Name == "" {
 		probs.Add(o.at("name"), "missing")
 	} else if len(q.Name) > 1024 {
