@@ -9,7 +9,7 @@ import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
 )
 
-// The remote JWKS fetch (jwks_fetcher.go) on both runners: the request it sends, what counts
+// The remote JWKS fetch (plugin/keys/fetcher.go) on both runners: the request it sends, what counts
 // as a failure, timeouts and retries. The cache around it is tested in jwks_cache_test.go.
 
 const (
