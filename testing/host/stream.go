@@ -52,6 +52,16 @@ type Stream struct {
 	havePendingBody       bool
 	buffering             bool // last body callback returned StopIterationAndBuffer
 
+	// Headers held with StopIteration that Envoy kept as StopIteration (the plugin setting
+	// allow_on_headers_stop_iteration): body callbacks still run. Without the setting a
+	// paused headers callback stops everything (StopAllIterationAndWatermark).
+	reqHeadersStop, respHeadersStop bool
+	respBuffering                   bool   // last response body callback returned StopIterationAndBuffer
+	pendingRespBody                 []byte // response body that arrived while the headers were paused
+	pendingRespEOS                  bool
+	havePendingResp                 bool
+	respHeadersSent                 bool // the response headers went on to the client
+
 	upstreamStarted bool           // response headers arrived from upstream
 	local           *LocalResponse // proxy_send_local_response
 	localDirect     bool           // local is set and bypassed the filter chain
@@ -113,12 +123,22 @@ func (s *Stream) closed() bool { return s.done || s.local != nil || s.hung || s.
 // the call, stops the chain and pauses the direction (paused), keeping the map reachable;
 // Continue drops it (ContextBase::convertVmCallResultToFilterHeadersStatus,
 // Context::decodeHeaders).
-func (s *Stream) headersCallback(name string, live, paused *bool, args ...uint64) Action {
+//
+// Which stop it is follows proxy-wasm-cpp-host's ContextBase::
+// convertVmCallResultToFilterHeadersStatus with Envoy's Context (context.cc reads
+// PluginConfig.allow_on_headers_stop_iteration, default false for ABI 0.2.x): StopIteration (1)
+// stays StopIteration only with the setting; every other stop, a stop requested by a local
+// reply, and StopIteration without the setting are StopAllIterationAndWatermark. stopIter
+// (nil for trailers) records which.
+func (s *Stream) headersCallback(name string, live, paused, stopIter *bool, args ...uint64) Action {
 	*live = true
 	res, ran := s.v.callback(s.c, name, args...)
 	a := ActionContinue
 	if stopped := s.v.takeStop(); s.v.failed != nil || stopped || (ran && res != 0) {
 		a, *paused = ActionPause, true
+		if stopIter != nil {
+			*stopIter = !stopped && s.v.failed == nil && res == 1 && s.v.h.opts.AllowOnHeadersStopIteration
+		}
 	} else {
 		*live = false
 	}
@@ -146,7 +166,7 @@ func (s *Stream) SendRequestHeaders(headers [][2]string, endOfStream bool) Actio
 		return ActionPause
 	}
 	s.reqHeaders = lowerNames(headers)
-	a := s.headersCallback("proxy_on_request_headers", &s.reqLive, &s.reqPaused,
+	a := s.headersCallback("proxy_on_request_headers", &s.reqLive, &s.reqPaused, &s.reqHeadersStop,
 		uint64(s.c.id), uint64(len(s.reqHeaders)), b2u(endOfStream))
 	if s.local != nil {
 		return ActionPause
@@ -155,15 +175,16 @@ func (s *Stream) SendRequestHeaders(headers [][2]string, endOfStream bool) Actio
 }
 
 // SendRequestBody runs proxy_on_request_body (Envoy Context::decodeData). While the headers
-// are paused Envoy buffers the body and calls the module only once the request continues; so
-// does this method, returning Pause meanwhile.
+// are paused (StopAllIterationAndWatermark) Envoy buffers the body and calls the module only
+// once the request continues; so does this method, returning Pause meanwhile. Headers held
+// with an allowed StopIteration do not stop the body callbacks.
 func (s *Stream) SendRequestBody(body []byte, endOfStream bool) Action {
 	s.lock()
 	defer s.unlock()
 	if s.closed() {
 		return ActionPause
 	}
-	if s.reqPaused && !s.buffering {
+	if s.reqPaused && !s.buffering && !s.reqHeadersStop {
 		s.pendingReqBody = append(s.pendingReqBody, body...)
 		s.pendingReqEOS = endOfStream
 		s.havePendingBody = true
@@ -191,8 +212,11 @@ func (s *Stream) requestBodyLocked(body []byte, endOfStream bool) Action {
 		a, s.reqPaused = ActionPause, true
 	}
 	if a == ActionContinue {
+		// Continue from a body callback continues the stream, held headers included
+		// (FilterManager::commonHandleAfterDataCallback).
 		s.reqForwarded = append(s.reqForwarded, s.reqBody...)
 		s.reqBody = nil
+		s.reqPaused, s.reqHeadersStop = false, false
 	}
 	s.afterCallback()
 	if s.local != nil {
@@ -209,7 +233,7 @@ func (s *Stream) SendRequestTrailers(trailers [][2]string) Action {
 		return ActionPause
 	}
 	s.reqTrailers = lowerNames(trailers)
-	return s.headersCallback("proxy_on_request_trailers", &s.reqTrailersLive, &s.reqPaused,
+	return s.headersCallback("proxy_on_request_trailers", &s.reqTrailersLive, &s.reqPaused, nil,
 		uint64(s.c.id), uint64(len(s.reqTrailers)))
 }
 
@@ -227,31 +251,58 @@ func (s *Stream) SendResponseHeaders(headers [][2]string, endOfStream bool) Acti
 
 func (s *Stream) responseHeadersLocked(headers [][2]string, endOfStream bool) Action {
 	s.respHeaders = headers
-	return s.headersCallback("proxy_on_response_headers", &s.respLive, &s.respPaused,
+	a := s.headersCallback("proxy_on_response_headers", &s.respLive, &s.respPaused, &s.respHeadersStop,
 		uint64(s.c.id), uint64(len(s.respHeaders)), b2u(endOfStream))
+	if a == ActionContinue && s.local == nil {
+		s.respHeadersSent = true
+	}
+	return a
 }
 
-// SendResponseBody runs proxy_on_response_body.
+// SendResponseBody runs proxy_on_response_body (Envoy Context::encodeData) with one chunk of
+// the upstream's body; call it once per chunk. As for the request: while the response headers
+// are stopped with StopAllIterationAndWatermark the chunks wait (the method returns Pause) and
+// reach the module only after proxy_continue_stream; after StopIterationAndBuffer the module
+// sees the whole body buffered so far (proxy_get_buffer_bytes of the response body) and may
+// replace it; Continue sends the held headers, if any, and the buffered body to the client.
 func (s *Stream) SendResponseBody(body []byte, endOfStream bool) Action {
 	s.lock()
 	defer s.unlock()
 	if s.closed() {
 		return ActionContinue
 	}
+	if s.respPaused && !s.respBuffering && !s.respHeadersStop {
+		s.pendingRespBody = append(s.pendingRespBody, body...)
+		s.pendingRespEOS = endOfStream
+		s.havePendingResp = true
+		return ActionPause
+	}
 	return s.responseBodyLocked(body, endOfStream)
 }
 
 func (s *Stream) responseBodyLocked(body []byte, endOfStream bool) Action {
-	s.respBody = append([]byte(nil), body...)
+	if s.respBuffering {
+		s.respBody = append(s.respBody, body...)
+	} else {
+		s.respBody = append([]byte(nil), body...)
+	}
 	res, ran := s.v.callback(s.c, "proxy_on_response_body", uint64(s.c.id), uint64(len(s.respBody)), b2u(endOfStream))
 	stopped := s.v.takeStop()
 	a := ActionContinue
-	if s.v.failed != nil || stopped || (ran && res != 0) {
+	s.respBuffering = false
+	switch {
+	case s.v.failed != nil || stopped:
+		a = ActionPause
+	case ran && res == 1: // StopIterationAndBuffer
+		a, s.respBuffering, s.respPaused = ActionPause, true, true
+	case ran && res != 0:
 		a, s.respPaused = ActionPause, true
 	}
 	if a == ActionContinue {
+		s.respHeadersSent = true
 		s.respForwarded = append(s.respForwarded, s.respBody...)
 		s.respBody = nil
+		s.respPaused, s.respHeadersStop = false, false
 	}
 	s.afterCallback()
 	return a
@@ -358,8 +409,9 @@ func (s *Stream) LocalResponse() *LocalResponse {
 	return &lr
 }
 
-// Reset reports whether the module reset the stream with proxy_close_stream; the client sees
-// the connection reset.
+// Reset reports whether the stream was reset: by proxy_close_stream, or by a local reply the
+// module sent after the response headers had gone to the client (Envoy's
+// FilterManager::sendLocalReply can then only reset). The client sees the connection reset.
 func (s *Stream) Reset() bool {
 	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
@@ -375,6 +427,14 @@ func (s *Stream) resetStream() {
 	s.reqPaused, s.respPaused = false, false
 	s.reqLive, s.respLive = false, false
 	s.notify()
+}
+
+// ResponseHeadersSent reports whether response headers went on to the client: the upstream's
+// (after the module let them continue) or a local reply's.
+func (s *Stream) ResponseHeadersSent() bool {
+	s.v.mu.Lock()
+	defer s.v.mu.Unlock()
+	return s.respHeadersSent || s.localDirect
 }
 
 // Hung reports a stream Envoy would leave stuck: the module sent a second local reply while
@@ -439,12 +499,18 @@ func (s *Stream) continueStream(t StreamType) {
 		if !s.respPaused {
 			return
 		}
-		s.respPaused, s.respLive = false, false
+		s.respPaused, s.respLive, s.respHeadersStop, s.respBuffering = false, false, false, false
+		s.respHeadersSent = true
 		if len(s.respBody) > 0 {
 			s.respForwarded = append(s.respForwarded, s.respBody...)
 			s.respBody = nil
 		}
 		s.notify()
+		if s.havePendingResp {
+			body, eos := s.pendingRespBody, s.pendingRespEOS
+			s.pendingRespBody, s.havePendingResp = nil, false
+			s.responseBodyLocked(body, eos)
+		}
 	}
 }
 
@@ -452,7 +518,9 @@ func (s *Stream) continueStream(t StreamType) {
 // Context::sendLocalResponse, then FilterManager::sendLocalReply). Before the upstream
 // response started, the reply goes through the encoder filters, this one included: Envoy
 // calls proxy_on_response_headers (and proxy_on_response_body) for the module's own reply.
-// After that it goes straight to the client.
+// After that, while no response headers have gone to the client, it goes straight to the
+// client (sendDirectLocalReply); once they have, Envoy resets the stream ("Prior headers
+// have already been sent").
 func (s *Stream) sendLocal(lr *LocalResponse) {
 	if s.done {
 		return
@@ -467,8 +535,14 @@ func (s *Stream) sendLocal(lr *LocalResponse) {
 	s.reqPaused, s.reqLive, s.reqTrailersLive = false, false, false
 	s.notify()
 	if s.upstreamStarted {
+		if s.respHeadersSent {
+			s.v.h.logs.add(s.v.index, s.c.id, LogDebug, "host: local reply after the response headers were sent: stream reset")
+			s.resetStream()
+			return
+		}
 		s.localDirect = true
 		s.respPaused = false
+		s.respBody, s.pendingRespBody = nil, nil
 		return
 	}
 	headers := localReplyHeaders(lr)
