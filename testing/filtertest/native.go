@@ -17,6 +17,14 @@ import (
 // Limits of the emulator, which the wasm runner does not share: one VM; one started plugin
 // per process at a time (the emulator is global: a second Start waits for Close); callout IDs
 // are reused once answered, so answer concurrent callouts newest first.
+//
+// The response side follows Envoy in this runner, around the emulator: without
+// Options.AllowOnHeadersStopIteration, body chunks that arrive while the response headers are
+// paused are held back and never reach the module (the plugin never resumes a response); the
+// client's view (ResponseHeaders, ResponseBody) is captured when the headers and body are let
+// go; a local reply sent after that is a reset. What the emulator cannot do: refuse a header
+// change after the headers were let go (Envoy answers BadArgument), so such a change shows in
+// no assertion here rather than failing; the wasm runner checks it.
 func Native() Runner { return nativeRunner{} }
 
 type nativeRunner struct{}
@@ -24,7 +32,8 @@ type nativeRunner struct{}
 func (nativeRunner) Name() string { return "go" }
 
 func (nativeRunner) Start(t testing.TB, opt Options) (Host, error) {
-	h := &nativeHost{now: opt.Now, sent: map[uint32]time.Time{}, answered: map[calloutKey]bool{}}
+	h := &nativeHost{now: opt.Now, sent: map[uint32]time.Time{}, answered: map[calloutKey]bool{},
+		allowStop: opt.AllowOnHeadersStopIteration}
 	if h.now.IsZero() {
 		h.now = DefaultNow
 	}
@@ -58,6 +67,8 @@ type nativeHost struct {
 	sent     map[uint32]time.Time
 	answered map[calloutKey]bool
 	closed   bool
+	// allowStop is Options.AllowOnHeadersStopIteration.
+	allowStop bool
 }
 
 func (h *nativeHost) Now() time.Time { return h.now }
@@ -176,6 +187,13 @@ type nativeStream struct {
 	h    *nativeHost
 	id   uint32
 	done bool
+
+	// The response as Envoy's filter manager would handle it around the emulator.
+	respHeadersPaused bool    // on_response_headers returned Pause
+	respHeldAll       bool    // ... and without the setting: no body callback runs
+	sentHeaders       Headers // the response headers the client got, nil until sent
+	sentBody          []byte
+	reset             bool
 }
 
 func (s *nativeStream) SendRequestHeaders(hd Headers, eos bool) Action {
@@ -187,8 +205,64 @@ func (s *nativeStream) SendRequestBody(body []byte, eos bool) Action {
 }
 
 func (s *nativeStream) SendResponseHeaders(hd Headers, eos bool) Action {
-	return Action(s.h.emu.CallOnResponseHeaders(s.id, hd, eos))
+	if s.LocalResponse() != nil {
+		return Continue // Envoy sends no upstream response through after a local reply
+	}
+	a := Action(s.h.emu.CallOnResponseHeaders(s.id, hd, eos))
+	if s.checkLocal() {
+		return Pause
+	}
+	if a == Continue {
+		s.sentHeaders = append(Headers(nil), s.h.emu.GetCurrentResponseHeaders(s.id)...)
+		return a
+	}
+	s.respHeadersPaused = true
+	s.respHeldAll = !s.h.allowStop
+	return a
 }
+
+func (s *nativeStream) SendResponseBody(body []byte, eos bool) Action {
+	if s.reset || s.LocalResponse() != nil || s.respHeldAll {
+		return Pause
+	}
+	a := Action(s.h.emu.CallOnResponseBody(s.id, body, eos))
+	if s.checkLocal() {
+		return Pause
+	}
+	if a == Continue {
+		if s.sentHeaders == nil {
+			s.sentHeaders = append(Headers(nil), s.h.emu.GetCurrentResponseHeaders(s.id)...)
+		}
+		s.respHeadersPaused = false
+		s.sentBody = append(s.sentBody, s.h.emu.GetCurrentResponseBody(s.id)...)
+	}
+	return a
+}
+
+// checkLocal applies Envoy's rule to a local reply sent from a response callback: a reset
+// once the response headers went to the client. It reports whether a local reply was sent.
+func (s *nativeStream) checkLocal() bool {
+	if s.LocalResponse() == nil {
+		return false
+	}
+	if s.sentHeaders != nil {
+		s.reset = true
+	}
+	return true
+}
+
+func (s *nativeStream) ResponseHeadersSent() bool {
+	return s.sentHeaders != nil || s.LocalResponse() != nil
+}
+
+func (s *nativeStream) ResponseBody() []byte {
+	if lr := s.LocalResponse(); lr != nil && !s.reset {
+		return lr.Body
+	}
+	return append([]byte(nil), s.sentBody...)
+}
+
+func (s *nativeStream) Reset() bool { return s.reset }
 
 func (s *nativeStream) Paused() bool {
 	return s.LocalResponse() == nil && s.h.emu.GetCurrentHttpStreamAction(s.id) == types.ActionPause
@@ -199,6 +273,9 @@ func (s *nativeStream) RequestHeaders() Headers {
 }
 
 func (s *nativeStream) ResponseHeaders() Headers {
+	if s.sentHeaders != nil && (s.reset || s.LocalResponse() == nil) {
+		return append(Headers(nil), s.sentHeaders...)
+	}
 	return Headers(s.h.emu.GetCurrentResponseHeaders(s.id))
 }
 
