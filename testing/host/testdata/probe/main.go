@@ -23,7 +23,8 @@
 //	holdresp     on_response_headers returns StopIteration (1); on_response_body buffers
 //	             (StopIterationAndBuffer) until the end of stream, then logs the body it sees;
 //	             a body containing "bad" is answered 502 locally, any other is replaced by
-//	             "signed:" + body and the header x-signed is set (its status logged)
+//	             "signed:" + body, the header x-signed is set (its status logged) and a
+//	             content-length fixed when the headers are still reachable
 //	bufferresp   as holdresp, but on_response_headers lets the headers go (Continue)
 //
 // The test builds it with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared.
@@ -171,6 +172,10 @@ func onResponseBody(contextID, size, endOfStream uint32) uint32 {
 	logf("set_body=" + itoa(int64(proxySetBufferBytes(1, 0, size, ptr(repl), uint32(len(repl))))))
 	name, value := "x-signed", "1"
 	logf("set_header=" + itoa(int64(proxyReplaceHeaderMapValue(2, ptr(name), uint32(len(name)), ptr(value), uint32(len(value))))))
+	if cl, st := getHeader(2, "content-length"); st == 0 && cl != "" {
+		name, value = "content-length", itoa(int64(len(repl)))
+		proxyReplaceHeaderMapValue(2, ptr(name), uint32(len(name)), ptr(value), uint32(len(value)))
+	}
 	return 0
 }
 
