@@ -71,6 +71,8 @@ type nativeHost struct {
 	allowStop bool
 }
 
+func (h *nativeHost) Runner() string { return nativeRunner{}.Name() }
+
 func (h *nativeHost) Now() time.Time { return h.now }
 
 func (h *nativeHost) Advance(d time.Duration) {
@@ -263,6 +265,11 @@ func (s *nativeStream) ResponseBody() []byte {
 }
 
 func (s *nativeStream) Reset() bool { return s.reset }
+
+func (s *nativeStream) Property(name string) ([]byte, bool) {
+	v, err := s.h.emu.GetProperty([]string{name})
+	return v, err == nil
+}
 
 func (s *nativeStream) Paused() bool {
 	return s.LocalResponse() == nil && s.h.emu.GetCurrentHttpStreamAction(s.id) == types.ActionPause

@@ -122,6 +122,8 @@ func (w *wasmHost) check() {
 	}
 }
 
+func (w *wasmHost) Runner() string { return wasmRunner{}.Name() }
+
 func (w *wasmHost) Now() time.Time { return w.h.Now() }
 
 func (w *wasmHost) Advance(d time.Duration) {
@@ -216,6 +218,8 @@ func (s *wasmStream) ResponseBody() []byte { return s.s.ResponseBody() }
 func (s *wasmStream) Reset() bool { return s.s.Reset() }
 
 func (s *wasmStream) Paused() bool { return s.s.Paused() }
+
+func (s *wasmStream) Property(name string) ([]byte, bool) { return s.s.Property(name) }
 
 func (s *wasmStream) RequestHeaders() Headers { return Headers(s.s.RequestHeaders()) }
 
