@@ -2,6 +2,7 @@ package filtertest
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +197,7 @@ type nativeStream struct {
 	sentHeaders       Headers // the response headers the client got, nil until sent
 	sentBody          []byte
 	reset             bool
+	upstream          bool // the upstream's response started
 }
 
 func (s *nativeStream) SendRequestHeaders(hd Headers, eos bool) Action {
@@ -210,6 +212,7 @@ func (s *nativeStream) SendResponseHeaders(hd Headers, eos bool) Action {
 	if s.LocalResponse() != nil {
 		return Continue // Envoy sends no upstream response through after a local reply
 	}
+	s.upstream = true
 	a := Action(s.h.emu.CallOnResponseHeaders(s.id, hd, eos))
 	if s.checkLocal() {
 		return Pause
@@ -282,6 +285,18 @@ func (s *nativeStream) RequestHeaders() Headers {
 func (s *nativeStream) ResponseHeaders() Headers {
 	if s.sentHeaders != nil && (s.reset || s.LocalResponse() == nil) {
 		return append(Headers(nil), s.sentHeaders...)
+	}
+	if lr := s.LocalResponse(); lr != nil && s.upstream {
+		// Once the upstream answered, a local reply goes straight to the client with the
+		// headers Envoy builds for it (as testing/host's localReplyHeaders).
+		h := Headers{{":status", strconv.FormatUint(uint64(lr.Status), 10)}}
+		if len(lr.Body) > 0 {
+			h = append(h, [2]string{"content-length", strconv.Itoa(len(lr.Body))}, [2]string{"content-type", "text/plain"})
+		}
+		for _, kv := range lr.Headers {
+			h = append(h, [2]string{strings.ToLower(kv[0]), kv[1]})
+		}
+		return h
 	}
 	return Headers(s.h.emu.GetCurrentResponseHeaders(s.id))
 }
