@@ -290,11 +290,20 @@ func (s *nativeStream) ResponseHeaders() Headers {
 		// Once the upstream answered, a local reply goes straight to the client with the
 		// headers Envoy builds for it (as testing/host's localReplyHeaders).
 		h := Headers{{":status", strconv.FormatUint(uint64(lr.Status), 10)}}
-		if len(lr.Body) > 0 {
-			h = append(h, [2]string{"content-length", strconv.Itoa(len(lr.Body))}, [2]string{"content-type", "text/plain"})
-		}
+		hasType := false
 		for _, kv := range lr.Headers {
-			h = append(h, [2]string{strings.ToLower(kv[0]), kv[1]})
+			name := strings.ToLower(kv[0])
+			if name == "content-length" || (name == "content-type" && len(lr.Body) == 0) {
+				continue
+			}
+			hasType = hasType || name == "content-type"
+			h = append(h, [2]string{name, kv[1]})
+		}
+		if len(lr.Body) > 0 {
+			h = append(h, [2]string{"content-length", strconv.Itoa(len(lr.Body))})
+			if !hasType {
+				h = append(h, [2]string{"content-type", "text/plain"})
+			}
 		}
 		return h
 	}

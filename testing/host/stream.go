@@ -562,13 +562,31 @@ func (s *Stream) sendLocal(lr *LocalResponse) {
 }
 
 // localReplyHeaders are the headers Envoy builds for a local reply (Http::Utility::
-// sendLocalReply): :status, content-length and content-type for a body, then the module's.
+// prepareLocalReply): :status, the module's headers (modify_headers), then for a body its
+// content-length and, unless the module set one, content-type text/plain; without a body
+// neither.
 func localReplyHeaders(lr *LocalResponse) [][2]string {
 	h := [][2]string{{":status", strconv.FormatUint(uint64(lr.Status), 10)}}
-	if len(lr.Body) > 0 {
-		h = append(h, [2]string{"content-length", strconv.Itoa(len(lr.Body))}, [2]string{"content-type", "text/plain"})
+	hasType := false
+	for _, kv := range lowerNames(lr.Headers) {
+		switch kv[0] {
+		case "content-length":
+			continue
+		case "content-type":
+			if len(lr.Body) == 0 {
+				continue
+			}
+			hasType = true
+		}
+		h = append(h, kv)
 	}
-	return append(h, lowerNames(lr.Headers)...)
+	if len(lr.Body) > 0 {
+		h = append(h, [2]string{"content-length", strconv.Itoa(len(lr.Body))})
+		if !hasType {
+			h = append(h, [2]string{"content-type", "text/plain"})
+		}
+	}
+	return h
 }
 
 func lowerNames(in [][2]string) [][2]string {

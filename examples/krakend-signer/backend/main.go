@@ -27,10 +27,15 @@ func main() {
 }
 
 // login answers 200 with the claims of an access token and a refresh token (the gateway signs
-// them) beside members the gateway leaves alone; a wrong password gets 401, which the gateway
-// passes on untouched.
+// them) beside members the gateway leaves alone; ?password=wrong gets 401, which the gateway
+// passes on untouched; ?broken=1 gets a body the gateway must refuse to pass on.
 func login(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
+	if r.URL.Query().Get("broken") != "" {
+		// What a misbehaving backend might send: the gateway must not pass it on unsigned.
+		_, _ = w.Write([]byte(`{"access_token":"an unsigned string, not claims"}`))
+		return
+	}
 	if r.URL.Query().Get("password") == "wrong" {
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write([]byte(`{"error":"invalid_grant"}`))
