@@ -131,6 +131,16 @@ func (f *httpContext) OnHttpResponseBody(bodySize int, endOfStream bool) (action
 	return types.ActionContinue
 }
 
+// OnHttpResponseTrailers ends a response that is being signed without its body's end of
+// stream: trailers are refused (a signed body has none to go with), so that the buffered body
+// is never passed on unsigned when Envoy continues after the trailers.
+func (f *httpContext) OnHttpResponseTrailers(int) types.Action {
+	if f.sign == nil || !f.sign.active || f.state == stateResponded {
+		return types.ActionContinue
+	}
+	return f.signFail(failTrailers)
+}
+
 // signedHeaders sets cache-control: no-store (RFC 6749 §5.1) and removes the headers the new
 // body does not fit.
 func signedHeaders() error {

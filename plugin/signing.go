@@ -146,6 +146,7 @@ const (
 	failNoMember
 	failSign
 	failBackendToken
+	failTrailers
 	numSignFailures
 )
 
@@ -166,6 +167,8 @@ func (f signFailure) reason() string {
 		return "signing failed"
 	case failBackendToken:
 		return "minting the backend token failed"
+	case failTrailers:
+		return "response has trailers"
 	}
 	return "signing failed"
 }

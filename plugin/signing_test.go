@@ -332,6 +332,41 @@ func TestSignFailsClosed(t *testing.T) {
 	}
 }
 
+// A response with trailers never ends its body: signing would wait forever and Envoy would
+// pass the buffered body on with the trailers. It is refused instead.
+func TestSignRefusesTrailers(t *testing.T) {
+	for _, hold := range []bool{false, true} {
+		cfg := signConfig(t, []string{"ES256"}, hold, nil, signRule("/login", "k-es256", nil))
+		filtertest.Run(t, filtertest.Options{Config: cfg, AllowOnHeadersStopIteration: hold}, func(t *testing.T, h filtertest.Host) {
+			s := h.NewStream()
+			defer s.Done()
+			s.SendRequestHeaders(filtertest.Request("POST", "/login"), true)
+			s.SendResponseHeaders(filtertest.Headers{{":status", "200"}}, false)
+			s.SendResponseBody([]byte(`{"access_token":{"secret":"upstream-secret"}}`), false)
+			s.SendResponseTrailers(filtertest.Headers{{"grpc-status", "0"}})
+			if got := string(s.ResponseBody()); strings.Contains(got, "upstream-secret") {
+				t.Fatalf("the buffered body reached the client: %q", got)
+			}
+			if hold {
+				if st, _ := s.ResponseHeaders().Get(":status"); st != "502" || string(s.ResponseBody()) != "response has trailers" {
+					t.Fatalf("client got %v %q", s.ResponseHeaders(), s.ResponseBody())
+				}
+			} else if !s.Reset() {
+				t.Fatal("no reset")
+			}
+			// A route without x_sign: trailers and body pass.
+			p := h.NewStream()
+			defer p.Done()
+			p.SendRequestHeaders(filtertest.Request("GET", "/other"), true)
+			p.SendResponseHeaders(filtertest.Headers{{":status", "200"}}, false)
+			p.SendResponseBody([]byte("plain"), false)
+			if a := p.SendResponseTrailers(filtertest.Headers{{"x-t", "1"}}); a != filtertest.Continue || string(p.ResponseBody()) != "plain" {
+				t.Fatalf("other route: action %d body %q", a, p.ResponseBody())
+			}
+		})
+	}
+}
+
 // Answers that are not ours to sign pass untouched: a login failure (401 with its error
 // body), 204, HEAD, and the filter's own local replies.
 func TestSignLeavesOtherResponsesAlone(t *testing.T) {

@@ -84,6 +84,8 @@ type Stream interface {
 	// chunk. While the response headers are stopped without the stop-iteration setting the
 	// chunk waits and Pause is returned.
 	SendResponseBody(body []byte, endOfStream bool) Action
+	// SendResponseTrailers delivers the upstream's response trailers, which end the response.
+	SendResponseTrailers(h Headers) Action
 	// Paused reports whether the request is held by the filter: the last callback returned
 	// Pause and neither proxy_continue_stream nor a local response has released it.
 	Paused() bool

@@ -198,6 +198,7 @@ type nativeStream struct {
 	sentBody          []byte
 	reset             bool
 	upstream          bool // the upstream's response started
+	bodyHeld          bool // the last body callback returned Pause: the body is buffered
 }
 
 func (s *nativeStream) SendRequestHeaders(hd Headers, eos bool) Action {
@@ -234,12 +235,37 @@ func (s *nativeStream) SendResponseBody(body []byte, eos bool) Action {
 	if s.checkLocal() {
 		return Pause
 	}
+	s.bodyHeld = a != Continue
 	if a == Continue {
-		if s.sentHeaders == nil {
+		s.release()
+	}
+	return a
+}
+
+// release sends what the filter let go: the held headers, then the current body.
+func (s *nativeStream) release() {
+	if s.sentHeaders == nil {
+		s.sentHeaders = append(Headers(nil), s.h.emu.GetCurrentResponseHeaders(s.id)...)
+	}
+	s.respHeadersPaused = false
+	s.sentBody = append(s.sentBody, s.h.emu.GetCurrentResponseBody(s.id)...)
+}
+
+func (s *nativeStream) SendResponseTrailers(hd Headers) Action {
+	if s.reset || s.LocalResponse() != nil || s.respHeldAll {
+		return Pause
+	}
+	a := Action(s.h.emu.CallOnResponseTrailers(s.id, hd))
+	if s.checkLocal() {
+		return Pause
+	}
+	if a == Continue {
+		if s.bodyHeld {
+			s.release()
+		} else if s.sentHeaders == nil {
 			s.sentHeaders = append(Headers(nil), s.h.emu.GetCurrentResponseHeaders(s.id)...)
 		}
-		s.respHeadersPaused = false
-		s.sentBody = append(s.sentBody, s.h.emu.GetCurrentResponseBody(s.id)...)
+		s.bodyHeld = false
 	}
 	return a
 }

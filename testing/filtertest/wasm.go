@@ -211,6 +211,13 @@ func (s *wasmStream) SendResponseBody(body []byte, endOfStream bool) Action {
 	return Action(a)
 }
 
+func (s *wasmStream) SendResponseTrailers(h Headers) Action {
+	s.w.t.Helper()
+	a := s.s.SendResponseTrailers([][2]string(h))
+	s.w.check()
+	return Action(a)
+}
+
 func (s *wasmStream) ResponseHeadersSent() bool { return s.s.ResponseHeadersSent() }
 
 func (s *wasmStream) ResponseBody() []byte { return s.s.ResponseBody() }

@@ -36,14 +36,16 @@ type Stream struct {
 	opts StreamOptions
 	t0   time.Time // request.time
 
-	reqHeaders, reqTrailers, respHeaders [][2]string // no response trailers: see RATIONALE.md
-	reqBody, respBody                    []byte      // buffer visible to the module in the body callback
-	reqForwarded                         []byte      // body that went upstream
+	reqHeaders, reqTrailers, respHeaders [][2]string
+	respTrailers                         [][2]string
+	reqBody, respBody                    []byte // buffer visible to the module in the body callback
+	reqForwarded                         []byte // body that went upstream
 	respForwarded                        []byte
 
 	// Which maps the module may touch now (Envoy nulls its map pointers when a callback
 	// continues: Context::decodeHeaders, continueStream).
 	reqLive, respLive, reqTrailersLive bool
+	respTrailersLive                   bool
 	inLog                              bool
 
 	reqPaused, respPaused bool
@@ -305,6 +307,33 @@ func (s *Stream) responseBodyLocked(body []byte, endOfStream bool) Action {
 		s.respPaused, s.respHeadersStop = false, false
 	}
 	s.afterCallback()
+	return a
+}
+
+// SendResponseTrailers runs proxy_on_response_trailers (Envoy Context::encodeTrailers) after
+// the body chunks. Continue sends the held headers, if any, and the buffered body on, then the
+// trailers. While the response is stopped with StopAllIterationAndWatermark the trailers wait
+// (Pause) and, unlike body chunks, are not delivered later: no filter here continues such a
+// response.
+func (s *Stream) SendResponseTrailers(trailers [][2]string) Action {
+	s.lock()
+	defer s.unlock()
+	if s.closed() {
+		return ActionContinue
+	}
+	if s.respPaused && !s.respBuffering && !s.respHeadersStop {
+		return ActionPause
+	}
+	s.respTrailers = lowerNames(trailers)
+	s.respBuffering = false
+	a := s.headersCallback("proxy_on_response_trailers", &s.respTrailersLive, &s.respPaused, nil,
+		uint64(s.c.id), uint64(len(s.respTrailers)))
+	if a == ActionContinue && !s.closed() {
+		s.respHeadersSent = true
+		s.respForwarded = append(s.respForwarded, s.respBody...)
+		s.respBody = nil
+		s.respPaused, s.respHeadersStop, s.respLive = false, false, false
+	}
 	return a
 }
 
