@@ -371,7 +371,10 @@ func TestSignRefusesTrailers(t *testing.T) {
 // body), 204, HEAD, and the filter's own local replies.
 func TestSignLeavesOtherResponsesAlone(t *testing.T) {
 	for _, hold := range []bool{false, true} {
-		cfg := signConfig(t, []string{"ES256"}, hold, nil, signRule("/login", "k-es256", nil))
+		providers := map[string]any{"p": map[string]any{"issuer": "https://idp.example", "local_jwks": map[string]any{"inline_string": privateJWKS(t, "ES256")}}}
+		guarded := map[string]any{"match": map[string]any{"prefix": "/guarded"}, "requires": map[string]any{"provider_name": "p"},
+			"x_sign": map[string]any{"keys_to_sign": []string{"access_token"}, "kid": "k-es256"}}
+		cfg := signConfig(t, []string{"ES256"}, hold, providers, signRule("/login", "k-es256", nil), guarded)
 		filtertest.Run(t, filtertest.Options{Config: cfg, AllowOnHeadersStopIteration: hold}, func(t *testing.T, h filtertest.Host) {
 			for _, c := range []struct {
 				method string
@@ -392,6 +395,13 @@ func TestSignLeavesOtherResponsesAlone(t *testing.T) {
 				}
 				s.Done()
 			}
+			// The filter's own local reply on an x_sign route is not signed.
+			s := h.NewStream()
+			s.SendRequestHeaders(filtertest.Request("GET", "/guarded/login"), true)
+			if lr := s.LocalResponse(); lr == nil || lr.Status != 401 || string(s.ResponseBody()) != "Jwt is missing" || s.Reset() {
+				t.Errorf("own 401: %+v body %q reset %v", lr, s.ResponseBody(), s.Reset())
+			}
+			s.Done()
 			if n, _ := h.Counter("jwt_authn.sign_failed"); n != 0 {
 				t.Errorf("sign_failed = %d", n)
 			}
