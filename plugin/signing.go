@@ -147,6 +147,7 @@ const (
 	failSign
 	failBackendToken
 	failTrailers
+	failClaims
 	numSignFailures
 )
 
@@ -169,6 +170,8 @@ func (f signFailure) reason() string {
 		return "minting the backend token failed"
 	case failTrailers:
 		return "response has trailers"
+	case failClaims:
+		return "a member to sign is not a valid token payload"
 	}
 	return "signing failed"
 }
@@ -195,6 +198,8 @@ func failureOf(err error) signFailure {
 		return failMemberNotObject
 	case errors.Is(err, signer.ErrNoMemberToSign):
 		return failNoMember
+	case errors.Is(err, signer.ErrPayload):
+		return failClaims
 	}
 	return failSign
 }

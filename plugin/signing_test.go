@@ -280,6 +280,7 @@ var failCases = []failCase{
 	{"duplicate members", nil, `{"access_token":{"a":"secret-upstream-body"},"access_token":{"a":2}}`, "response body is not a JSON object without duplicate members", false},
 	{"member not an object", nil, `{"access_token":"secret-upstream-body"}`, "a member to sign is not a JSON object", false},
 	{"no member to sign", nil, `{"other":{"a":"secret-upstream-body"}}`, "response body has none of the members to sign", false},
+	{"claims of the wrong type", nil, `{"access_token":{"exp":"soon","a":"secret-upstream-body"}}`, "a member to sign is not a valid token payload", false},
 	{"body too large", nil, `{"access_token":{"a":"secret-upstream-body` + strings.Repeat("x", 200) + `"}}`, "response body larger than x_sign.max_body_bytes", false},
 	{"declared length too large", filtertest.Headers{{"content-length", "500"}}, `{"access_token":{"a":"secret-upstream-body"}}`, "response body larger than x_sign.max_body_bytes", true},
 	{"content-encoded", filtertest.Headers{{"content-encoding", "gzip"}}, `{"access_token":{"a":"secret-upstream-body"}}`, "response body is content-encoded", true},
@@ -324,7 +325,7 @@ func TestSignFailsClosed(t *testing.T) {
 						warns++
 					}
 				}
-				if warns != 5 { // one per failure kind (two cases share "too large", two "not JSON")
+				if warns != 6 { // one per failure kind (two cases share "too large", two "not JSON")
 					t.Errorf("%d warnings, want one per failure kind: %v", warns, h.Logs(filtertest.LogWarn))
 				}
 			})

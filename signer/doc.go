@@ -15,8 +15,10 @@
 //
 // [Key.SignCompact] produces a compact JWS (RFC 7515 §7.1) with the protected header
 // {"alg","kid","typ":"JWT"}; [Key.SignFlattened] the flattened JWS JSON serialization
-// (RFC 7515 §7.2.2). Payloads must be JSON objects the verifier would accept
-// ([verifier.StrictJSONObject]), so every token signed here verifies with package verifier.
+// (RFC 7515 §7.2.2). Payloads must be JSON objects the verifier would accept: strict JSON
+// ([verifier.StrictJSONObject]) whose registered claims have the verifier's types (exp, nbf
+// and iat integers, iss, sub and jti strings, aud a string or strings), so every token signed
+// here verifies with package verifier.
 //
 // [KeySet.PublicJWKS] is the document a JWKS endpoint serves: the public half of every
 // asymmetric key, with kid, alg and use "sig", built member by member from the public values

@@ -14,7 +14,13 @@ import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
-// SignCompact signs payload, a JSON object, as a compact JWS (RFC 7515 §7.1) with the
+// unlimited lifts the verifier's size limits for the claim check: the caller bounds sizes.
+func unlimited() verifier.Limits {
+	return verifier.Limits{MaxTokenBytes: 1 << 30, MaxHeaderBytes: 1 << 30, MaxPayloadBytes: 1 << 30}
+}
+
+// SignCompact signs payload, a JSON object whose registered claims have the types the verifier
+// requires, as a compact JWS (RFC 7515 §7.1) with the
 // protected header {"alg","kid","typ":"JWT"}. random feeds PSS salts and ECDSA nonces
 // (crypto/rand.Reader in production: on wasip1 it is WASI random_get).
 func (k *Key) SignCompact(payload string, random io.Reader) (string, error) {
@@ -25,6 +31,11 @@ func (k *Key) SignCompact(payload string, random io.Reader) (string, error) {
 	b = append(b, k.header...)
 	b = append(b, '.')
 	b = appendB64(b, []byte(payload))
+	// The verifier also types the registered claims (exp an integer, sub a string, ...): a
+	// token it would refuse is refused here, before the signature is paid for.
+	if _, err := verifier.ParseUnverified(string(b)+".AA", unlimited()); err != nil {
+		return "", ErrPayload
+	}
 	sig, err := k.sign(b, random)
 	if err != nil {
 		return "", err

@@ -170,3 +170,16 @@ func TestPublicJWKSHasPublicMembersOnly(t *testing.T) {
 		t.Fatalf("verifier reads the document: %v, %d keys, skipped %v", err, len(vks.Keys), vks.Skipped)
 	}
 }
+
+func TestSignRefusesRegisteredClaimsOfTheWrongType(t *testing.T) {
+	k := newTestKey(t, "ES256")
+	ks, err := signer.ParseJWKS([]byte(jwks(k.jwk(nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{`{"sub":0}`, `{"exp":"soon"}`, `{"exp":1.5}`, `{"aud":[1]}`, `{"iss":{}}`, `{"nbf":-1}`} {
+		if _, err := ks.Key(k.kid).SignCompact(p, rand.Reader); !errors.Is(err, signer.ErrPayload) {
+			t.Errorf("SignCompact(%s) = %v, want ErrPayload", p, err)
+		}
+	}
+}
