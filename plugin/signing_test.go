@@ -540,3 +540,31 @@ func TestSigningConfigurationErrors(t *testing.T) {
 		}
 	})
 }
+
+// x_signing_keys from an environment variable (vm_config.environment_variables), the way to
+// keep private keys out of the configuration; a variable holding a public key is refused
+// without its value in the error.
+func TestSigningKeysFromEnvironmentVariable(t *testing.T) {
+	cfg := []byte(`{"x_signing_keys":{"local_jwks":{"environment_variable":"GATEWAY_SIGNING_KEYS"}},
+		"rules":[{"match":{"path":"/login"},"x_sign":{"keys_to_sign":["access_token"],"kid":"k-eddsa"}}]}`)
+	env := map[string]string{"GATEWAY_SIGNING_KEYS": privateJWKS(t, "EdDSA")}
+	filtertest.Run(t, filtertest.Options{Config: cfg, Env: env}, func(t *testing.T, h filtertest.Host) {
+		s := h.NewStream()
+		defer s.Done()
+		s.SendRequestHeaders(filtertest.Request("POST", "/login"), true)
+		respond(s, 200, nil, loginBody(h.Now()), 2)
+		if tok := gjson.GetBytes(s.ResponseBody(), "access_token").Str; strings.Count(tok, ".") != 2 {
+			t.Fatalf("not signed: %s", s.ResponseBody())
+		}
+		noSecrets(t, "logs", h.Logs(filtertest.LogTrace), allPrivateValues(t))
+	})
+	k := signingKeys(t)["EdDSA"]
+	public := k.jwk[:strings.Index(k.jwk, `,"d":`)] + "}"
+	filtertest.Each(t, func(t *testing.T, r filtertest.Runner) {
+		_, err := r.Start(t, filtertest.Options{Config: cfg, Env: map[string]string{"GATEWAY_SIGNING_KEYS": `{"keys":[` + public + `]}`}})
+		if err == nil || !strings.Contains(err.Error(), "x_signing_keys.local_jwks.environment_variable: keys[0].d: missing") {
+			t.Fatalf("public key from the environment: %v", err)
+		}
+		noSecrets(t, "error", []string{err.Error()}, append(allPrivateValues(t), public))
+	})
+}

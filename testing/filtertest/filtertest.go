@@ -33,6 +33,10 @@ type Options struct {
 	// callbacks go on. Without it (the default, as in Envoy) a paused headers callback stops
 	// the body callbacks too until the stream continues.
 	AllowOnHeadersStopIteration bool
+	// Env are the VM's environment variables (vm_config.environment_variables), which
+	// environment_variable data sources read. The native runner sets them in the process
+	// for the test (t.Setenv), so its test must not run in parallel.
+	Env map[string]string
 }
 
 // DefaultNow is the clock's start when Options.Now is zero: a fixed instant, so tests are

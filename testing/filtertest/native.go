@@ -38,6 +38,9 @@ func (nativeRunner) Start(t testing.TB, opt Options) (Host, error) {
 	if h.now.IsZero() {
 		h.now = DefaultNow
 	}
+	for name, value := range opt.Env {
+		t.Setenv(name, value)
+	}
 	vm := plugin.NewVMContext(plugin.WithClock(func() time.Time { return h.now }))
 	h.emu, h.reset = proxytest.NewHostEmulator(proxytest.NewEmulatorOption().
 		WithVMContext(vm).WithPluginConfiguration(opt.Config))

@@ -101,6 +101,7 @@ func (wasmRunner) Start(t testing.TB, opt Options) (Host, error) {
 		AnyCluster:   true,
 
 		AllowOnHeadersStopIteration: opt.AllowOnHeadersStopIteration,
+		Env:                         opt.Env,
 	})
 	if err != nil {
 		return nil, err
