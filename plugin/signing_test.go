@@ -153,11 +153,23 @@ func TestSignLoginRoundTrip(t *testing.T) {
 				algs := []string{"EdDSA", "ES256", "HS256"}
 				h := startWith(t, r, filtertest.Options{Config: signConfig(t, algs, hold, nil, signRule("/login", "k-eddsa", nil)), AllowOnHeadersStopIteration: hold})
 				doc := jwksDocument(t, h)
-				h.Close()
 				if n := len(gjson.GetBytes(doc, "keys").Array()); n != 2 {
 					t.Fatalf("document has %d keys, want 2 (oct not published): %s", n, doc)
 				}
 				noSecrets(t, "JWKS document", []string{string(doc)}, allPrivateValues(t))
+				head := h.NewStream()
+				head.SendRequestHeaders(filtertest.Request("HEAD", "/.well-known/jwks.json"), true)
+				if lr := head.LocalResponse(); lr == nil || lr.Status != 200 || len(head.ResponseBody()) != 0 {
+					t.Fatalf("HEAD of the JWKS endpoint: %+v, client body %q", lr, head.ResponseBody())
+				}
+				head.Done()
+				post := h.NewStream()
+				post.SendRequestHeaders(filtertest.Request("POST", "/.well-known/jwks.json"), true)
+				if post.LocalResponse() != nil {
+					t.Fatalf("POST answered by the JWKS endpoint: %+v", post.LocalResponse())
+				}
+				post.Done()
+				h.Close()
 
 				providers := map[string]any{"gateway": map[string]any{
 					"issuer": "https://gateway.example", "audiences": []string{"api"},

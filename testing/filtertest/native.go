@@ -291,6 +291,9 @@ func (s *nativeStream) ResponseHeadersSent() bool {
 
 func (s *nativeStream) ResponseBody() []byte {
 	if lr := s.LocalResponse(); lr != nil && !s.reset {
+		if m, _ := s.RequestHeaders().Get(":method"); m == "HEAD" {
+			return nil // Envoy sends a local reply to HEAD without its body
+		}
 		return lr.Body
 	}
 	return append([]byte(nil), s.sentBody...)

@@ -133,3 +133,19 @@ func headerValue(h [][2]string, name string) string {
 	}
 	return ""
 }
+
+// A local reply to a HEAD request carries the headers (with the body's length) and no body,
+// as Envoy's sendLocalReply sends it.
+func TestLocalReplyToHeadHasNoBody(t *testing.T) {
+	h := probe(t, "local", host.Options{VMs: 1})
+	s := h.NewStream(host.StreamOptions{})
+	req := get("/")
+	req[0] = [2]string{":method", "HEAD"}
+	s.SendRequestHeaders(req, true)
+	if lr := s.LocalResponse(); lr == nil || string(lr.Body) != "denied" {
+		t.Fatalf("local response %+v", lr)
+	}
+	if b := s.ResponseBody(); len(b) != 0 || headerValue(s.ResponseHeaders(), "content-length") != "6" {
+		t.Fatalf("client got body %q headers %v", b, s.ResponseHeaders())
+	}
+}

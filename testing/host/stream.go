@@ -428,9 +428,23 @@ func (s *Stream) ResponseBody() []byte {
 	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
 	if s.localDirect {
+		if s.headRequest() {
+			return nil
+		}
 		return append([]byte(nil), s.local.Body...)
 	}
 	return append([]byte(nil), s.respForwarded...)
+}
+
+// headRequest reports a HEAD request: Envoy sends a local reply to it without the body
+// (Utility::sendLocalReply, is_head_request), its content-length kept.
+func (s *Stream) headRequest() bool {
+	for _, kv := range s.reqHeaders {
+		if kv[0] == ":method" {
+			return kv[1] == "HEAD"
+		}
+	}
+	return false
 }
 
 // LocalResponse is the reply the module sent, or nil. A VM failure shows here as Envoy's
@@ -584,7 +598,7 @@ func (s *Stream) sendLocal(lr *LocalResponse) {
 		return
 	}
 	headers := localReplyHeaders(lr)
-	eos := len(lr.Body) == 0
+	eos := len(lr.Body) == 0 || s.headRequest() // a HEAD request gets the headers only
 	if a := s.responseHeadersLocked(headers, eos); a == ActionContinue && !eos && s.local == lr {
 		s.responseBodyLocked(lr.Body, true)
 	}
