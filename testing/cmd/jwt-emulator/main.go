@@ -6,8 +6,13 @@
 // Each request goes through the module's request callbacks; an allowed request is forwarded,
 // with the headers the module left, to -upstream (default: a built-in echo that answers 200
 // with JSON {"method", "path", "headers"}); the response goes back through the module's
-// response callbacks. A local reply (401, 403, ...) reaches the client with its status,
-// headers and body. proxy_http_call to cluster NAME is a plain HTTP request to the address
+// response callbacks: the upstream's body in chunks (several body callbacks, as from a real
+// connection), the module's content-length sent as the module left it (a wrong one shows as a
+// cut or hanging response), and what the filter releases sent as it releases it, so that a
+// reset after the headers (a local reply Envoy can no longer send) cuts the response. A local
+// reply (401, 403, ...) reaches the client with its status, headers and body.
+// -allow-on-headers-stop-iteration is the Wasm filter's PluginConfig setting of that name;
+// -env NAME=VALUE (repeatable) sets vm_config.environment_variables. proxy_http_call to cluster NAME is a plain HTTP request to the address
 // given by -cluster NAME=HOST:PORT. Ticks fire on real time; -now shifts the clock so that a
 // recorded token can be replayed inside its validity window.
 //
