@@ -1,6 +1,6 @@
 package verifier_test
 
-// Test fixtures over internal/testjwt: the fixed keys of its Ring (one
+// Test fixtures over internal/testjwt: the fixed keys of its Ring (and one
 // 1024-bit RSA key generated per test binary), a token signer built on Go's
 // crypto, and JWK/JWKS writers. Identifiers start with "fx" so that they
 // cannot collide with helpers of other test files in this package.
@@ -10,7 +10,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"errors"
@@ -42,13 +41,7 @@ var (
 	fxP521      = fxRingKey[*ecdsa.PrivateKey](testjwt.P521)
 	fxP256Other = fxRingKey[*ecdsa.PrivateKey](testjwt.P256B)
 	fxEd        = fxRingKey[ed25519.PrivateKey](testjwt.Ed25519A)
-	fxRSA1024   = sync.OnceValue(func() *rsa.PrivateKey {
-		k, err := rsa.GenerateKey(rand.Reader, 1024)
-		if err != nil {
-			panic(err)
-		}
-		return k
-	})
+	fxRSA1024   = sync.OnceValue(func() *rsa.PrivateKey { return testjwt.GenerateRSA(1024) })
 )
 
 // HMAC secrets of exactly the hash length, and one too short for any.

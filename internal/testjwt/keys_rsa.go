@@ -1,5 +1,10 @@
 package testjwt
 
+import (
+	"crypto/rand"
+	"crypto/rsa"
+)
+
 // Fixed RSA test keys (PKCS#8 PEM), generated once for these tests and never
 // used anywhere else. They are fixed rather than generated per run because RSA
 // key generation costs seconds (far more inside the wasm) and because fixed
@@ -178,3 +183,13 @@ Y0tBQIHaaLWbPk1RZdPfR9kAp16iwk8H+V4UVjLfsTP7ocEfNCzZztmds83h8mTL
 DSwE5aY76Cs8XLcF/GNJRQ==
 -----END PRIVATE KEY-----
 `
+
+// GenerateRSA returns a fresh RSA key of a size the Ring does not hold (say
+// 1024 bits, which a verifier must refuse). It panics if generation fails.
+func GenerateRSA(bits int) *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}

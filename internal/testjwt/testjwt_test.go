@@ -1,11 +1,6 @@
 package testjwt
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
@@ -77,21 +72,22 @@ func TestRingIsDeterministic(t *testing.T) {
 	}
 }
 
-// TestNewKeyAndPublicMembers: freshly generated keys of every type wrap into
-// a Key with the right kty and crv, and their JWK is JSON with the members a
-// JWK of that type needs.
+// TestNewKeyAndPublicMembers: private keys of every type wrap into a Key
+// with the right kty and crv, and their JWK is JSON with the members a JWK of
+// that type needs.
 func TestNewKeyAndPublicMembers(t *testing.T) {
-	rk, _ := rsa.GenerateKey(rand.Reader, 1024)
-	ek, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	_, dk, _ := ed25519.GenerateKey(rand.Reader)
+	r, err := SharedRing()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		key      any
 		kty, crv string
 		members  []string
 	}{
-		{rk, KtyRSA, "", []string{"n", "e"}},
-		{ek, KtyEC, "P-384", []string{"crv", "x", "y"}},
-		{dk, KtyOKP, "Ed25519", []string{"crv", "x"}},
+		{GenerateRSA(1024), KtyRSA, "", []string{"n", "e"}},
+		{r.Key(P384).Signer(), KtyEC, "P-384", []string{"crv", "x", "y"}},
+		{r.Key(Ed25519B).Signer(), KtyOKP, "Ed25519", []string{"crv", "x"}},
 		{[]byte("secret"), KtyOct, "", []string{"k"}},
 	} {
 		k, err := NewKey("k", c.key)
