@@ -63,25 +63,37 @@ func (f *httpContext) OnHttpResponseHeaders(_ int, endOfStream bool) (action typ
 			action = f.signFail(failSign)
 		}
 	}()
-	status, err := proxywasm.GetHttpResponseHeader(":status")
+	// Every line is read: proxy_get_header_map_value answers only the first of a repeated
+	// header, and a second content-encoding line must not slip through.
+	headers, err := proxywasm.GetHttpResponseHeaders()
 	if err != nil {
 		return f.signFail(failSign)
 	}
-	code, _ := strconv.Atoi(status)
+	code := -1
+	encoded, tooLarge := false, false
+	for _, h := range headers {
+		switch h[0] {
+		case ":status":
+			code, _ = strconv.Atoi(h[1])
+		case "content-encoding":
+			v := strings.TrimSpace(h[1])
+			encoded = encoded || (v != "" && !strings.EqualFold(v, "identity"))
+		case "content-length":
+			n, perr := strconv.ParseUint(strings.TrimSpace(h[1]), 10, 63)
+			tooLarge = tooLarge || (perr == nil && n > uint64(f.sign.rule.maxBody))
+		}
+	}
 	if code < 200 || code > 299 || code == 204 {
 		f.sign = nil // not ours to sign (a login failure's error body, for one)
 		return types.ActionContinue
 	}
-	if endOfStream {
+	switch {
+	case endOfStream:
 		return f.signFail(failNotJSON)
-	}
-	if enc, err := proxywasm.GetHttpResponseHeader("content-encoding"); err == nil && !strings.EqualFold(strings.TrimSpace(enc), "identity") && enc != "" {
+	case encoded:
 		return f.signFail(failEncoded)
-	}
-	if cl, err := proxywasm.GetHttpResponseHeader("content-length"); err == nil {
-		if n, perr := strconv.ParseUint(cl, 10, 63); perr == nil && n > uint64(f.sign.rule.maxBody) {
-			return f.signFail(failBodyTooLarge)
-		}
+	case tooLarge:
+		return f.signFail(failBodyTooLarge)
 	}
 	f.sign.active = true
 	if f.sign.hold {

@@ -296,6 +296,7 @@ var failCases = []failCase{
 	{"body too large", nil, `{"access_token":{"a":"secret-upstream-body` + strings.Repeat("x", 200) + `"}}`, "response body larger than x_sign.max_body_bytes", false},
 	{"declared length too large", filtertest.Headers{{"content-length", "500"}}, `{"access_token":{"a":"secret-upstream-body"}}`, "response body larger than x_sign.max_body_bytes", true},
 	{"content-encoded", filtertest.Headers{{"content-encoding", "gzip"}}, `{"access_token":{"a":"secret-upstream-body"}}`, "response body is content-encoded", true},
+	{"second content-encoding line", filtertest.Headers{{"content-encoding", "identity"}, {"content-encoding", "br"}}, `{"access_token":{"a":"secret-upstream-body"}}`, "response body is content-encoded", true},
 }
 
 // Nothing of a body x_sign refuses reaches the client: 502 with the reason when the headers
