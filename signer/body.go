@@ -20,12 +20,13 @@ var (
 // SignMembers replaces each top-level member of body named in names whose value is a JSON
 // object by a signature of that object: a compact JWS as a JSON string, or with full the
 // flattened JWS JSON object. Other members are kept as they are, in order. It fails when
-// body is not a strict JSON object (UTF-8, no duplicate members), when a named member is not
+// body is not a strict JSON object (UTF-8, no duplicate members, nesting at most MaxNesting
+// deep), when a named member is not
 // an object, when none of names is present, or when signing fails; the caller must then send
 // nothing of body.
 func SignMembers(body []byte, names []string, k *Key, full bool, random io.Reader) ([]byte, error) {
 	s := string(body)
-	if !verifier.StrictJSONObject(s) {
+	if !nestingWithin(body, MaxNesting) || !verifier.StrictJSONObject(s) {
 		return nil, ErrBodyNotObject
 	}
 	out := make([]byte, 0, len(body)+len(body)/2+512)

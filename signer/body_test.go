@@ -114,3 +114,19 @@ func TestBackendClaimsPayload(t *testing.T) {
 		t.Fatalf("escaping: %s", p)
 	}
 }
+
+func TestSignMembersRefusesDeepNestingCheaply(t *testing.T) {
+	k := newTestKey(t, "EdDSA")
+	ks, err := signer.ParseJWKS([]byte(jwks(k.jwk(nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deep := `{"access_token":{"a":` + strings.Repeat("[", 1<<20) + strings.Repeat("]", 1<<20) + `}}`
+	if _, err := signer.SignMembers([]byte(deep), []string{"access_token"}, ks.Key(k.kid), false, rand.Reader); !errors.Is(err, signer.ErrBodyNotObject) {
+		t.Fatalf("deep body: %v", err)
+	}
+	ok := `{"access_token":{"a":` + strings.Repeat("[", signer.MaxNesting-2) + `"[[[{{{"` + strings.Repeat("]", signer.MaxNesting-2) + `}}`
+	if _, err := signer.SignMembers([]byte(ok), []string{"access_token"}, ks.Key(k.kid), false, rand.Reader); err != nil {
+		t.Fatalf("nesting at the limit (brackets in strings do not count): %v", err)
+	}
+}
