@@ -30,7 +30,7 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Msg }
 type ProtectedResource struct {
 	resource    string
 	path        string // the configured well-known path
-	primary     string // where resource_metadata points: path, suffixed with the resource's path (§3.1)
+	primary     string // where resource_metadata points: path, with the resource's path and query (§3.1)
 	paths       []string
 	metadataURL string
 	document    []byte
@@ -142,8 +142,9 @@ func ParseProtectedResource(v gjson.Result) (*ProtectedResource, []FieldError) {
 	}
 	p.document = []byte(doc.String())
 	p.primary = WellKnownPath(p.path, p.resource)
-	p.paths = []string{p.primary}
-	if p.primary != p.path {
+	primaryPath, _, _ := strings.Cut(p.primary, "?")
+	p.paths = []string{primaryPath}
+	if primaryPath != p.path {
 		p.paths = append(p.paths, p.path)
 	}
 	return p, nil
@@ -210,6 +211,11 @@ func encodeMember(name string, val gjson.Result, m metadataMember, add func(stri
 		return "", false
 	}
 	if list == nil {
+		// §3.2: "Parameters with zero values MUST be omitted"; an empty
+		// bearer_methods_supported is a value ("no bearer method", §2).
+		if name != "bearer_methods_supported" {
+			return "", false
+		}
 		list = []string{}
 	}
 	b, _ := json.Marshal(list)
@@ -234,22 +240,30 @@ func isHTTPURLString(s string) bool {
 	return err == nil && !strings.ContainsAny(s, "#")
 }
 
-// WellKnownPath is RFC 9728 §3.1: the well-known path with the resource identifier's path (if
-// any, other than "/") appended, so that "https://api.example.com/mcp" is described at
-// "/.well-known/oauth-protected-resource/mcp".
+// WellKnownPath is RFC 9728 §3.1: the well-known path inserted between the resource
+// identifier's host and its path and/or query (a terminating "/" after the host removed), so
+// that "https://api.example.com/mcp" is described at "/.well-known/oauth-protected-resource/mcp"
+// and "https://api.example.com/?t=a" at "/.well-known/oauth-protected-resource?t=a".
 func WellKnownPath(wellKnown, resource string) string {
 	rest := resource
 	if i := strings.Index(rest, "://"); i >= 0 {
 		rest = rest[i+3:]
 	}
-	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+	if i := strings.IndexByte(rest, '#'); i >= 0 {
 		rest = rest[:i]
 	}
-	i := strings.IndexByte(rest, '/')
-	if i < 0 || rest[i:] == "/" {
+	i := strings.IndexAny(rest, "/?")
+	if i < 0 {
 		return wellKnown
 	}
-	return strings.TrimSuffix(wellKnown, "/") + rest[i:]
+	rest = rest[i:]
+	if rest == "/" {
+		return wellKnown
+	}
+	if strings.HasPrefix(rest, "/?") {
+		rest = rest[1:]
+	}
+	return strings.TrimSuffix(wellKnown, "/") + rest
 }
 
 // Resource is the resource identifier.
@@ -258,8 +272,8 @@ func (p *ProtectedResource) Resource() string { return p.resource }
 // Document is the JSON metadata document (RFC 9728 §3.2). The caller must not modify it.
 func (p *ProtectedResource) Document() []byte { return p.document }
 
-// Paths are the request paths the document is served at: the §3.1 path first, then the
-// configured path when the resource has a path of its own.
+// Paths are the request paths (without query) the document is served at: the §3.1 path
+// first, then the configured path when the resource has a path of its own.
 func (p *ProtectedResource) Paths() []string { return p.paths }
 
 // Serves reports whether a request path (query ignored) is one of [ProtectedResource.Paths].

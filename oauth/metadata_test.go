@@ -76,6 +76,17 @@ func TestProtectedResourceMetadataURLAndRootResource(t *testing.T) {
 	if string(pr.Document()) != `{"resource":"https://api.example.com"}` {
 		t.Errorf("document = %s", pr.Document())
 	}
+	// Empty arrays are left out (§3.2), except bearer_methods_supported, where [] means "none".
+	pr, _ = oauth.ParseProtectedResource(gjson.Parse(`{"resource": "https://api.example.com/x?t=1", "scopes_supported": [], "bearer_methods_supported": []}`))
+	if string(pr.Document()) != `{"resource":"https://api.example.com/x?t=1","bearer_methods_supported":[]}` {
+		t.Errorf("document = %s", pr.Document())
+	}
+	if got := pr.MetadataURL("https", "api.example.com"); got != "https://api.example.com/.well-known/oauth-protected-resource/x?t=1" {
+		t.Errorf("MetadataURL = %s", got)
+	}
+	if !pr.Serves("/.well-known/oauth-protected-resource/x?t=1") {
+		t.Errorf("document = %s", pr.Document())
+	}
 }
 
 func TestProtectedResourceErrors(t *testing.T) {
@@ -116,10 +127,12 @@ func TestProtectedResourceErrors(t *testing.T) {
 
 func TestWellKnownPath(t *testing.T) {
 	for res, want := range map[string]string{
-		"https://a.example":           "/.well-known/oauth-protected-resource",
-		"https://a.example/":          "/.well-known/oauth-protected-resource",
-		"https://a.example/r/1":       "/.well-known/oauth-protected-resource/r/1",
-		"https://a.example/r?tenant=": "/.well-known/oauth-protected-resource/r",
+		"https://a.example":            "/.well-known/oauth-protected-resource",
+		"https://a.example/":           "/.well-known/oauth-protected-resource",
+		"https://a.example/r/1":        "/.well-known/oauth-protected-resource/r/1",
+		"https://a.example/r?tenant=a": "/.well-known/oauth-protected-resource/r?tenant=a",
+		"https://a.example/?tenant=a":  "/.well-known/oauth-protected-resource?tenant=a",
+		"https://a.example?tenant=a":   "/.well-known/oauth-protected-resource?tenant=a",
 	} {
 		if got := oauth.WellKnownPath(oauth.DefaultMetadataPath, res); got != want {
 			t.Errorf("WellKnownPath(%q) = %q, want %q", res, got, want)
