@@ -35,8 +35,8 @@ func NewStreamOn(h Host, c Connection) Stream {
 	panic("filtertest: NewStreamOn on an unknown Host")
 }
 
-// peerCertificatePath is the property path as the SDK serialises it (each part NUL-terminated).
-const peerCertificatePath = "connection\x00sha256_peer_certificate_digest\x00"
+// peerCertificatePath is the property path as the SDK serialises it (parts joined by NUL).
+const peerCertificatePath = "connection\x00sha256_peer_certificate_digest"
 
 type nativeConnStream struct {
 	*nativeStream
