@@ -420,3 +420,28 @@ func TestMTLSBoundTokens(t *testing.T) {
 		wantPass(t, send(digest, bound))
 	})
 }
+
+// A provider that names its own token locations keeps them, and x_dpop adds Authorization:
+// DPoP beside them; a rule over a DPoP provider and a plain one offers both challenges.
+func TestDPoPBesideOwnLocationsAndPlainProviders(t *testing.T) {
+	k := keys(t)
+	client := newDPoPClient(t, k.ES256)
+	bound := k.RS256.Token(claims(resIss, `,"cnf":{"jkt":"`+client.jkt+`"}`))
+	plain := k.EdDSA.Token(claims("https://other.example", ""))
+	cfg := `{"providers":{
+	    "idp":` + localProvider(resIss, jwks(k.RS256), `,"from_headers":[{"name":"x-token"}],"x_dpop":{"required":true,"allowed_algs":["ES256"]}`) + `,
+	    "other":` + localProvider("https://other.example", jwks(k.EdDSA), "") + `},
+	  "rules":[{"match":{"prefix":"/either"},"requires":{"requires_any":{"requirements":[{"provider_name":"idp"},{"provider_name":"other"}]}}},
+	           {"match":{"prefix":"/mcp"},"requires":{"provider_name":"idp"}}]}`
+	run(t, cfg, func(t *testing.T, h filtertest.Host) {
+		p := client.proof("GET", mcpURI, bound, "own-1", now.Unix(), nil)
+		wantPass(t, get(h, "/mcp", "authorization", "DPoP "+bound, "dpop", p))
+		// Its own location is a Bearer location: a bound token there is refused (§7.2).
+		wantDeny(t, get(h, "/mcp", "x-token", bound), 401, "Jwt must be sent with the DPoP scheme and a proof")
+		// Without x_protected_resource the challenges carry no resource_metadata.
+		wantChallenges(t, get(h, "/either"),
+			`Bearer realm="https://example.com/either"`,
+			`DPoP realm="https://example.com/either", algs="ES256"`)
+		wantPass(t, get(h, "/either", "authorization", "Bearer "+plain))
+	})
+}
