@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -21,6 +22,9 @@ const (
 	// MaxJTIBytes bounds the jti (RFC 9449 §11.1 asks for at least 96 bits of randomness; a
 	// UUID is 36 bytes).
 	MaxJTIBytes = 256
+	// MaxProofRSABits bounds an RSA proof key: a client picks its key, and an 8192-bit one costs
+	// 16 times a 2048-bit one to verify.
+	MaxProofRSABits = 4096
 	// DefaultDPoPMaxAge is how old a proof may be when max_age is not set.
 	DefaultDPoPMaxAge = 60 * time.Second
 )
@@ -179,6 +183,9 @@ func (p *DPoPPolicy) Verify(proof string, r DPoPRequest) (DPoPProof, error) {
 	// Check 7 and the key for check 6: a public key only, fitting alg.
 	key, err := verifier.ParseHeaderJWK(tok.Header.Get("jwk"))
 	if err != nil {
+		return DPoPProof{}, ErrDPoPKey
+	}
+	if pub, ok := key.Public().(*rsa.PublicKey); ok && pub.N.BitLen() > MaxProofRSABits {
 		return DPoPProof{}, ErrDPoPKey
 	}
 	// Check 6: the signature.

@@ -48,7 +48,7 @@ func TestDPoPValidProofs(t *testing.T) {
 }
 
 func TestDPoPRefusals(t *testing.T) {
-	p := mustPolicy(t, []string{"ES256", "EdDSA"})
+	p := mustPolicy(t, []string{"ES256", "EdDSA", "RS256"})
 	type mutate func(h, c map[string]any, r *oauth.DPoPRequest) (key any)
 	cases := []struct {
 		name string
@@ -90,7 +90,7 @@ func TestDPoPRefusals(t *testing.T) {
 		{"alg none", func(h, c map[string]any, r *oauth.DPoPRequest) any { h["alg"] = "none"; return nil }, oauth.ErrDPoPAlgorithm},
 		{"alg HS256", func(h, c map[string]any, r *oauth.DPoPRequest) any { h["alg"] = "HS256"; return ecKey }, oauth.ErrDPoPAlgorithm},
 		{"alg not allowed", func(h, c map[string]any, r *oauth.DPoPRequest) any {
-			h["alg"] = "RS256"
+			h["alg"] = "PS256"
 			h["jwk"] = publicJWK(rsaKey)
 			return rsaKey
 		}, oauth.ErrDPoPAlgorithm},
@@ -106,6 +106,16 @@ func TestDPoPRefusals(t *testing.T) {
 		}, oauth.ErrDPoPKey},
 		{"no jwk", func(h, c map[string]any, r *oauth.DPoPRequest) any { delete(h, "jwk"); return ecKey }, oauth.ErrDPoPKey},
 		{"jwk of another type", func(h, c map[string]any, r *oauth.DPoPRequest) any { h["jwk"] = publicJWK(edPriv); return ecKey }, oauth.ErrDPoPKey},
+		{"RSA key over 4096 bits", func(h, c map[string]any, r *oauth.DPoPRequest) any {
+			h["alg"] = "RS256"
+			n := make([]byte, 4608/8)
+			for i := range n {
+				n[i] = 0xA5
+			}
+			n[0], n[len(n)-1] = 0xC1, 0x01
+			h["jwk"] = map[string]any{"kty": "RSA", "n": b64.EncodeToString(n), "e": "AQAB"}
+			return rsaKey
+		}, oauth.ErrDPoPKey},
 		{"signed by another key", func(h, c map[string]any, r *oauth.DPoPRequest) any { return otherECKey }, oauth.ErrDPoPSignature},
 		{"crit", func(h, c map[string]any, r *oauth.DPoPRequest) any { h["crit"] = []string{"x"}; return ecKey }, oauth.ErrDPoPMalformed},
 	}
