@@ -1,7 +1,6 @@
 package oauth_test
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -12,6 +11,8 @@ import (
 	"encoding/json"
 	"math/big"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 )
 
 // Test keys, generated once per test binary.
@@ -62,33 +63,31 @@ func thumbprint(jwk map[string]any) string {
 	return b64.EncodeToString(s[:])
 }
 
-// sign mints a compact JWS of header and claims with key ("none" alg: empty signature).
+// sign mints a compact JWS of header and claims with key, through the shared test minting
+// (internal/testjwt), under the key's own algorithm whatever the header says ("none" alg: a
+// dummy signature, so that the alg check is reached).
 func sign(t testing.TB, key any, header, claims map[string]any) string {
 	t.Helper()
 	h, _ := json.Marshal(header)
 	c, _ := json.Marshal(claims)
-	input := b64.EncodeToString(h) + "." + b64.EncodeToString(c)
-	digest := sha256.Sum256([]byte(input))
-	var sig []byte
-	var err error
-	switch k := key.(type) {
+	var alg string
+	switch key.(type) {
 	case *ecdsa.PrivateKey:
-		var r, s *big.Int
-		r, s, err = ecdsa.Sign(rand.Reader, k, digest[:])
-		sig = append(pad(r.Bytes(), 32), pad(s.Bytes(), 32)...)
+		alg = "ES256"
 	case ed25519.PrivateKey:
-		sig = ed25519.Sign(k, []byte(input))
+		alg = "EdDSA"
 	case *rsa.PrivateKey:
-		sig, err = rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, digest[:])
+		alg = "RS256"
 	case nil:
-		sig = []byte("not a signature") // alg none: a signature so that the alg check is reached
+		return b64.EncodeToString(h) + "." + b64.EncodeToString(c) + "." + b64.EncodeToString([]byte("not a signature"))
 	default:
 		t.Fatalf("key type %T", key)
 	}
+	tok, err := testjwt.SignToken(alg, testjwt.MustKey("oauth-test", key), string(h), string(c))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return input + "." + b64.EncodeToString(sig)
+	return tok
 }
 
 // proofParts are a valid proof's header and claims, to be changed by a test.
