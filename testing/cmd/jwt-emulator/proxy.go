@@ -40,7 +40,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := p.host.NewStream(host.StreamOptions{SourceAddress: r.RemoteAddr, DestinationAddress: p.listen, Protocol: r.Proto,
-		PeerCertificateSHA256: p.clientCertDigest})
+		PeerCertificateSHA256: p.clientCertDigest, MTLS: p.clientCertDigest != ""})
 	defer s.Done()
 
 	ctx, cancel := context.WithTimeout(r.Context(), pauseLimit)
