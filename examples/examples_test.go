@@ -14,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	jwtv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/jwt_authn/v3"
-	"google.golang.org/protobuf/encoding/protojson"
-
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/envoyconfig"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
 )
 
@@ -34,7 +32,7 @@ func TestExampleConfigsAreEnvoyConfigs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := envoyAccepts(data); err != nil {
+			if err := envoyconfig.Accepts(data); err != nil {
 				t.Errorf("%s: %v", p, err)
 			}
 		})
@@ -64,69 +62,10 @@ func TestCaseConfigsAreEnvoyConfigs(t *testing.T) {
 			if cf.EnvoyInvalid {
 				t.Skipf("%s declares envoy_invalid", p)
 			}
-			if err := envoyAccepts(cf.Config); err != nil {
+			if err := envoyconfig.Accepts(cf.Config); err != nil {
 				t.Errorf("%s: config: %v", p, err)
 			}
 		})
-	}
-}
-
-// envoyAccepts parses a plugin configuration as Envoy's JwtAuthentication.
-func envoyAccepts(config []byte) error {
-	var v any
-	if err := json.Unmarshal(config, &v); err != nil {
-		return fmt.Errorf("not JSON: %w", err)
-	}
-	stripped, err := json.Marshal(withoutExtensions(v))
-	if err != nil {
-		return err
-	}
-	var msg jwtv3.JwtAuthentication
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: false}).Unmarshal(stripped, &msg); err != nil {
-		return fmt.Errorf("protojson: %w", err)
-	}
-	if err := msg.Validate(); err != nil {
-		return fmt.Errorf("Validate: %w", err)
-	}
-	return nil
-}
-
-// withoutExtensions removes every object key starting with "x_", at any depth: those are this
-// project's extensions, which Envoy does not know.
-func withoutExtensions(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, val := range t {
-			if !strings.HasPrefix(k, "x_") {
-				out[k] = withoutExtensions(val)
-			}
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, val := range t {
-			out[i] = withoutExtensions(val)
-		}
-		return out
-	default:
-		return v
-	}
-}
-
-func TestWithoutExtensionsStripsAtEveryDepth(t *testing.T) {
-	in := `{"x_top":1,"providers":{"p":{"issuer":"i","x_pem":"k","claim_to_headers":[{"header_name":"h","x_append":true}]}}}`
-	var v any
-	if err := json.Unmarshal([]byte(in), &v); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := json.Marshal(withoutExtensions(v))
-	want := `{"providers":{"p":{"claim_to_headers":[{"header_name":"h"}],"issuer":"i"}}}`
-	if string(got) != want {
-		t.Errorf("got %s, want %s", got, want)
-	}
-	if err := envoyAccepts([]byte(`{"providers":{"p":{"issuer":"i","no_such_field":1}}}`)); err == nil {
-		t.Error("a field unknown to Envoy that is not an x_ extension was accepted")
 	}
 }
 

@@ -1,0 +1,491 @@
+package migrate
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	securityv1beta1 "istio.io/api/security/v1beta1"
+)
+
+// Istio: RequestAuthentication (security.istio.io) → providers and one rule for every path;
+// AuthorizationPolicy rules on request principals and request.auth.* → that rule's x_authorize.
+//
+// Semantics kept (istio.io "Authentication policy" and "Authorization policy" references):
+//   - RequestAuthentication alone: a request without a token passes, an invalid token gets 401.
+//     Istio's own jwt_authn configuration is, per rule, "the provider OR allow_missing", all
+//     rules required together; the same requirement is written here.
+//   - An AuthorizationPolicy requiring a principal refuses a request without a token with 403:
+//     x_authorize answers 403 where the requirement passed without a verified token.
+//   - DENY policies are checked before ALLOW policies: x_authorize is NOT(each DENY rule) AND
+//     (any ALLOW rule).
+
+func (c *converter) istio(docs []*document) {
+	var authns, authzs []*document
+	for _, d := range docs {
+		apiVersion, kind := kindOf(d)
+		if !strings.HasPrefix(apiVersion, "security.istio.io/") {
+			d.root.fail("apiVersion", fmt.Sprintf("want security.istio.io/v1 (or v1beta1), got %q", apiVersion))
+		}
+		switch kind {
+		case "RequestAuthentication":
+			authns = append(authns, d)
+		case "AuthorizationPolicy":
+			authzs = append(authzs, d)
+		default:
+			d.root.fail("kind", fmt.Sprintf("want RequestAuthentication or AuthorizationPolicy, got %q", kind))
+		}
+	}
+	if len(authns) == 0 {
+		panic(&InputError{Msg: "no RequestAuthentication in the input: an AuthorizationPolicy on request principals needs one to verify the tokens"})
+	}
+	var reqs []*requirement
+	spaceDelimited := map[string]bool{"scope": true, "permission": true}
+	var issuers []string
+	for _, d := range authns {
+		var ra securityv1beta1.RequestAuthentication
+		spec := istioSpec(d, &ra)
+		c.istioSelector(spec, false)
+		for i, r := range ra.GetJwtRules() {
+			o := spec.index("jwtRules", i)
+			name := c.addProvider(istioProviderName(d, i), c.istioProvider(o, r))
+			reqs = append(reqs, anyOf(requireProvider(name), allowMissing()))
+			for _, s := range r.GetSpaceDelimitedClaims() {
+				spaceDelimited[s] = true
+			}
+			issuers = append(issuers, r.GetIssuer())
+		}
+	}
+	if len(reqs) == 0 {
+		panic(&InputError{Doc: authns[0].index, Path: "spec.jwtRules", Msg: "no JWT rule to convert"})
+	}
+	r := &rule{Match: prefixMatch("/"), Requires: allOf(reqs...)}
+	if len(authzs) > 0 {
+		az := istioAuthz{c: c, spaceDelimited: spaceDelimited, issuers: issuers}
+		p := az.policies(authzs)
+		if p != nil {
+			r.XAuthorize = p.written()
+		}
+	}
+	if r.XAuthorize == nil {
+		// Istio bypasses CORS preflight requests in its jwt_authn configuration; with an
+		// authorization policy, Istio's RBAC filter still checks them, so it stays off then.
+		c.cfg.BypassCorsPreflight = true
+	}
+	c.cfg.Rules = append(c.cfg.Rules, r)
+}
+
+func istioProviderName(d *document, i int) string {
+	name := "istio"
+	if md, ok := d.root.m["metadata"].(map[string]any); ok {
+		if n, ok := md["name"].(string); ok && n != "" {
+			name = n
+		}
+	}
+	return fmt.Sprintf("%s-%d", name, i)
+}
+
+// specObj is a document's spec, read both as istio.io/api's type and as generic JSON (for
+// field paths in messages and drops).
+type specObj struct {
+	obj
+}
+
+func (s specObj) index(key string, i int) obj {
+	l := s.List(key)
+	return l[i]
+}
+
+// istioSpec parses spec with the istio.io/api type (YAML → JSON → protojson, unknown fields
+// refused, as the API server's schema does).
+func istioSpec(d *document, msg proto.Message) specObj {
+	spec, ok := d.root.Obj("spec")
+	if !ok {
+		spec = obj{doc: d, path: "spec", m: map[string]any{}, seen: map[string]bool{}}
+	}
+	raw, _ := json.Marshal(spec.m)
+	if err := (protojson.UnmarshalOptions{}).Unmarshal(raw, msg); err != nil {
+		panic(&InputError{Doc: d.index, Path: "spec", Msg: oneLine(strings.ReplaceAll(err.Error(), "proto:", ""))})
+	}
+	return specObj{spec}
+}
+
+func (c *converter) istioSelector(spec specObj, authz bool) {
+	what := "the RequestAuthentication"
+	if authz {
+		what = "the AuthorizationPolicy"
+	}
+	for _, k := range []string{"selector", "targetRef", "targetRefs"} {
+		if spec.has(k) {
+			spec.seen[k] = true
+			c.drop(spec.obj, k, what+" applies to every request of the Envoy that loads this filter configuration; attach the filter to the same workloads (a WasmPlugin with this selector or targetRef)")
+		}
+	}
+}
+
+func (c *converter) istioProvider(o obj, r *securityv1beta1.JWTRule) *provider {
+	p := &provider{Issuer: r.GetIssuer(), Audiences: r.GetAudiences(), Forward: r.GetForwardOriginalToken(),
+		FromParams: r.GetFromParams(), FromCookies: r.GetFromCookies(), ForwardPayloadHeader: r.GetOutputPayloadToHeader()}
+	for _, k := range []string{"issuer", "audiences", "forwardOriginalToken", "fromParams", "fromCookies", "outputPayloadToHeader", "jwks", "jwksUri", "timeout", "spaceDelimitedClaims", "fromHeaders", "outputClaimToHeaders"} {
+		o.seen[k] = true
+	}
+	if p.Issuer == "" {
+		o.fail("issuer", "missing: Istio requires an issuer")
+	}
+	for _, h := range r.GetFromHeaders() {
+		p.FromHeaders = append(p.FromHeaders, headerLocation{Name: h.GetName(), ValuePrefix: h.GetPrefix()})
+	}
+	for _, h := range r.GetOutputClaimToHeaders() {
+		p.ClaimToHeaders = append(p.ClaimToHeaders, claimToHeader{HeaderName: h.GetHeader(), ClaimName: h.GetClaim()})
+	}
+	timeout := ""
+	if t := r.GetTimeout(); t != nil {
+		timeout = t.AsDuration().String()
+		if d := t.AsDuration(); d%time.Second == 0 {
+			timeout = fmt.Sprintf("%ds", int64(d/time.Second))
+		} else {
+			timeout = fmt.Sprintf("%.3fs", d.Seconds())
+		}
+	}
+	switch {
+	case r.GetJwks() != "":
+		p.LocalJwks = localKeys(r.GetJwks())
+		if r.GetJwksUri() != "" {
+			c.drop(o, "jwksUri", "jwks is set too, and Istio then uses jwks")
+		}
+		if r.GetTimeout() != nil {
+			c.drop(o, "timeout", "the keys are inline (jwks): nothing is fetched")
+		}
+	case r.GetJwksUri() != "":
+		p.RemoteJwks = c.remote(o, "jwksUri", r.GetJwksUri(), timeout)
+	default:
+		p.RemoteJwks = c.discovery(o, "issuer", p.Issuer, timeout)
+	}
+	return p
+}
+
+// istioAuthz converts AuthorizationPolicies into one x_authorize policy.
+type istioAuthz struct {
+	c              *converter
+	spaceDelimited map[string]bool
+	issuers        []string
+	tokenless      []string // where Istio lets a request without a token through and we do not
+}
+
+func (az *istioAuthz) policies(docs []*document) *policy {
+	c := az.c
+	allow := []*policy{}
+	haveAllow := false
+	deny := always()
+	for _, d := range docs {
+		var ap securityv1beta1.AuthorizationPolicy
+		spec := istioSpec(d, &ap)
+		c.istioSelector(spec, true)
+		spec.seen["action"] = true
+		spec.seen["rules"] = true
+		for _, k := range []string{"provider"} {
+			if spec.has(k) {
+				spec.seen[k] = true
+			}
+		}
+		switch ap.GetAction() {
+		case securityv1beta1.AuthorizationPolicy_AUDIT:
+			c.drop(spec.obj, "action", "AUDIT only logs decisions; it refuses nothing")
+			continue
+		case securityv1beta1.AuthorizationPolicy_CUSTOM:
+			c.dropWidens(spec.obj, "action", "CUSTOM delegates to an external authorizer, which this filter cannot call; keep that AuthorizationPolicy in Istio")
+			continue
+		case securityv1beta1.AuthorizationPolicy_ALLOW:
+			haveAllow = true
+			if len(ap.GetRules()) == 0 {
+				c.dropWidens(spec.obj, "rules", "an ALLOW policy without rules refuses every request; a token-only filter cannot refuse requests without a token by policy, so this is not converted (keep it in Istio)")
+				continue
+			}
+			for i, r := range ap.GetRules() {
+				p, ok := az.rule(spec.index("rules", i), r, false)
+				if ok {
+					allow = append(allow, p)
+				}
+			}
+		case securityv1beta1.AuthorizationPolicy_DENY:
+			for i, r := range ap.GetRules() {
+				p, ok := az.rule(spec.index("rules", i), r, true)
+				if !ok {
+					continue
+				}
+				np, err := not(p)
+				if err != nil {
+					c.dropWidens(spec.index("rules", i), "", "cannot be negated for a DENY rule: "+err.Error())
+					continue
+				}
+				if deny, err = and(deny, np); err != nil {
+					panic(&InputError{Doc: d.index, Path: spec.at("rules"), Msg: err.Error()})
+				}
+			}
+		}
+	}
+	var p *policy
+	switch {
+	case haveAllow && len(allow) == 0 && deny.isAlways():
+		return nil
+	case haveAllow && len(allow) > 0:
+		var err error
+		if p, err = and(deny, or(allow...)); err != nil {
+			panic(&InputError{Doc: docs[0].index, Msg: err.Error()})
+		}
+	default:
+		if deny.isAlways() {
+			return nil
+		}
+		p = deny
+		az.tokenless = append(az.tokenless, "the DENY policies (Istio lets a request without a token through when no DENY rule matches it)")
+	}
+	if p.isAlways() && !haveAllow {
+		return nil
+	}
+	for _, t := range az.tokenless {
+		c.note("x_authorize answers 403 to every request without a verified token: narrower than %s", t)
+	}
+	return p
+}
+
+// rule converts one Istio rule into a policy on the verified token's claims. For an ALLOW rule
+// an unconvertible condition is dropped (the rule then matches more: WARNING); a DENY rule
+// with one is dropped whole (WARNING). ok is false when the rule is dropped.
+func (az *istioAuthz) rule(o obj, r *securityv1beta1.Rule, deny bool) (*policy, bool) {
+	c := az.c
+	for _, k := range []string{"from", "to", "when"} {
+		o.seen[k] = true
+	}
+	var unsupported []string
+	needsToken := false
+	p := always()
+	conj := func(q *policy) {
+		var err error
+		if p, err = and(p, q); err != nil {
+			panic(&InputError{Doc: o.doc.index, Path: o.path, Msg: err.Error()})
+		}
+	}
+	if len(r.GetTo()) > 0 {
+		unsupported = append(unsupported, "to (operations: hosts, ports, methods, paths)")
+	}
+	var froms []*policy
+	for i, f := range r.GetFrom() {
+		s := f.GetSource()
+		fp := always()
+		for _, name := range istioSourceOthers(s) {
+			unsupported = append(unsupported, fmt.Sprintf("from[%d].source.%s", i, name))
+		}
+		if l := s.GetRequestPrincipals(); len(l) > 0 {
+			var alts []*policy
+			for _, v := range l {
+				q, ok := az.principal(v)
+				if !ok {
+					unsupported = append(unsupported, fmt.Sprintf("from[%d].source.requestPrincipals %q (only exact, \"*\", \"<iss>/*\" and \"*/<sub>\")", i, v))
+					continue
+				}
+				alts = append(alts, q)
+			}
+			if len(alts) > 0 {
+				fp, _ = and(fp, or(alts...))
+				needsToken = true
+			}
+		}
+		for _, v := range s.GetNotRequestPrincipals() {
+			q, ok := az.principal(v)
+			if !ok {
+				unsupported = append(unsupported, fmt.Sprintf("from[%d].source.notRequestPrincipals %q", i, v))
+				continue
+			}
+			nq, err := not(q)
+			if err != nil {
+				unsupported = append(unsupported, fmt.Sprintf("from[%d].source.notRequestPrincipals %q", i, v))
+				continue
+			}
+			fp, _ = and(fp, nq)
+		}
+		froms = append(froms, fp)
+	}
+	if len(froms) > 0 {
+		conj(or(froms...))
+	}
+	for i, w := range r.GetWhen() {
+		q, positive, ok := az.condition(w)
+		if !ok {
+			unsupported = append(unsupported, fmt.Sprintf("when[%d] (key %q)", i, w.GetKey()))
+			continue
+		}
+		needsToken = needsToken || positive
+		conj(q)
+	}
+	if len(unsupported) > 0 {
+		if deny {
+			c.dropWidens(o, "", "a DENY rule with conditions on more than the verified token is dropped whole ("+strings.Join(unsupported, ", ")+"): requests it refused may pass; keep this rule in an Istio AuthorizationPolicy")
+			return nil, false
+		}
+		c.dropWidens(o, "", "conditions on more than the verified token are dropped from this ALLOW rule ("+strings.Join(unsupported, ", ")+"): it now allows every request whose token meets the rest; keep the full rule in an Istio AuthorizationPolicy")
+	}
+	if !deny && !needsToken {
+		az.tokenless = append(az.tokenless, fmt.Sprintf("%s, which Istio matches without a token too", o.path))
+	}
+	return p, true
+}
+
+func istioSourceOthers(s *securityv1beta1.Source) []string {
+	var out []string
+	add := func(name string, l []string) {
+		if len(l) > 0 {
+			out = append(out, name)
+		}
+	}
+	add("principals", s.GetPrincipals())
+	add("notPrincipals", s.GetNotPrincipals())
+	add("namespaces", s.GetNamespaces())
+	add("notNamespaces", s.GetNotNamespaces())
+	add("serviceAccounts", s.GetServiceAccounts())
+	add("notServiceAccounts", s.GetNotServiceAccounts())
+	add("ipBlocks", s.GetIpBlocks())
+	add("notIpBlocks", s.GetNotIpBlocks())
+	add("remoteIpBlocks", s.GetRemoteIpBlocks())
+	add("notRemoteIpBlocks", s.GetNotRemoteIpBlocks())
+	add("trustDomains", s.GetTrustDomains())
+	add("notTrustDomains", s.GetNotTrustDomains())
+	return out
+}
+
+// principal converts a request principal pattern ("<iss>/<sub>", "*", "<iss>/*", "*/<sub>").
+func (az *istioAuthz) principal(v string) (*policy, bool) {
+	eq := func(claim, value string) claimCondition {
+		return claimCondition{Claim: claim, AnyOf: []string{value}}
+	}
+	switch {
+	case v == "*":
+		return always(), true
+	case strings.HasSuffix(v, "/*") && !strings.Contains(strings.TrimSuffix(v, "/*"), "*"):
+		iss := strings.TrimSuffix(v, "/*")
+		if !contains(az.issuers, iss) {
+			return nil, false
+		}
+		return &policy{Claims: []claimCondition{eq("iss", iss)}}, true
+	case strings.HasPrefix(v, "*/") && !strings.ContainsAny(v[2:], "*/"):
+		return &policy{Claims: []claimCondition{eq("sub", v[2:])}}, true
+	case strings.Contains(v, "*"):
+		return nil, false
+	}
+	for _, iss := range az.issuers {
+		if sub, ok := strings.CutPrefix(v, iss+"/"); ok && sub != "" {
+			return &policy{Claims: []claimCondition{eq("iss", iss), eq("sub", sub)}}, true
+		}
+	}
+	i := strings.LastIndexByte(v, '/')
+	if i <= 0 || i == len(v)-1 {
+		return nil, false
+	}
+	return &policy{Claims: []claimCondition{eq("iss", v[:i]), eq("sub", v[i+1:])}}, true
+}
+
+// condition converts a when condition on request.auth.*; positive is set when it can only
+// hold for a request with a token.
+func (az *istioAuthz) condition(w *securityv1beta1.Condition) (*policy, bool, bool) {
+	key := w.GetKey()
+	var path []string
+	switch {
+	case key == "request.auth.principal":
+		var alts []*policy
+		for _, v := range w.GetValues() {
+			q, ok := az.principal(v)
+			if !ok {
+				return nil, false, false
+			}
+			alts = append(alts, q)
+		}
+		p := always()
+		if len(alts) > 0 {
+			p = or(alts...)
+		}
+		for _, v := range w.GetNotValues() {
+			q, ok := az.principal(v)
+			if !ok {
+				return nil, false, false
+			}
+			nq, err := not(q)
+			if err != nil {
+				return nil, false, false
+			}
+			p, _ = and(p, nq)
+		}
+		return p, len(w.GetValues()) > 0, true
+	case key == "request.auth.audiences":
+		path = []string{"aud"}
+	case key == "request.auth.presenter":
+		path = []string{"azp"}
+	case strings.HasPrefix(key, "request.auth.claims["):
+		rest := strings.TrimPrefix(key, "request.auth.claims")
+		for rest != "" {
+			if !strings.HasPrefix(rest, "[") {
+				return nil, false, false
+			}
+			end := strings.IndexByte(rest, ']')
+			if end < 2 {
+				return nil, false, false
+			}
+			path = append(path, rest[1:end])
+			rest = rest[end+1:]
+		}
+	default:
+		return nil, false, false
+	}
+	base := claimCondition{}
+	if len(path) == 1 && !strings.Contains(path[0], ".") {
+		base.Claim = path[0]
+	} else {
+		base.ClaimPath = path
+	}
+	if len(path) == 1 && az.spaceDelimited[path[0]] {
+		base.Split = "space"
+	}
+	p := &policy{}
+	if vals := w.GetValues(); len(vals) > 0 {
+		cond := base
+		if containsWildcardOnly(vals) {
+			t := true
+			cond.Present = &t
+		} else {
+			for _, v := range vals {
+				if strings.Contains(v, "*") {
+					return nil, false, false
+				}
+			}
+			cond.AnyOf = vals
+		}
+		p.Claims = append(p.Claims, cond)
+	}
+	if vals := w.GetNotValues(); len(vals) > 0 {
+		cond := base
+		if containsWildcardOnly(vals) {
+			f := false
+			cond.Present = &f
+		} else {
+			for _, v := range vals {
+				if strings.Contains(v, "*") {
+					return nil, false, false
+				}
+			}
+			cond.NoneOf = vals
+		}
+		p.Claims = append(p.Claims, cond)
+	}
+	return p, len(w.GetValues()) > 0, true
+}
+
+func containsWildcardOnly(vals []string) bool {
+	for _, v := range vals {
+		if v == "*" {
+			return true
+		}
+	}
+	return false
+}
