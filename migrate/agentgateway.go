@@ -191,6 +191,9 @@ func (c *converter) agwJWT(ja obj, base string, k8s bool) *requirement {
 			po.fail("issuer", "missing")
 		}
 		p.LocalJwks, p.RemoteJwks = c.agwKeys(po, k8s)
+		if len(p.Audiences) > 0 {
+			c.note("%s: a token for another audience gets 403 here (Envoy's jwt_authn), where agentgateway answers 401", po.at("audiences"))
+		}
 		required := []string{"exp"}
 		if vo, ok := po.Obj("jwtValidationOptions"); ok {
 			if vo.has("requiredClaims") {

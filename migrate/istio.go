@@ -178,18 +178,14 @@ type istioAuthz struct {
 func (az *istioAuthz) policies(docs []*document) *policy {
 	c := az.c
 	allow := []*policy{}
-	haveAllow := false
+	haveAllow, haveDeny, denyCoversTokenless := false, false, false
 	deny := always()
 	for _, d := range docs {
 		var ap securityv1beta1.AuthorizationPolicy
 		spec := istioSpec(d, &ap)
 		c.istioSelector(spec, true)
-		spec.seen["action"] = true
-		spec.seen["rules"] = true
-		for _, k := range []string{"provider"} {
-			if spec.has(k) {
-				spec.seen[k] = true
-			}
+		for _, k := range []string{"action", "rules", "provider"} {
+			spec.seen[k] = true
 		}
 		switch ap.GetAction() {
 		case securityv1beta1.AuthorizationPolicy_AUDIT:
@@ -199,20 +195,24 @@ func (az *istioAuthz) policies(docs []*document) *policy {
 			c.dropWidens(spec.obj, "action", "CUSTOM delegates to an external authorizer, which this filter cannot call; keep that AuthorizationPolicy in Istio")
 			continue
 		case securityv1beta1.AuthorizationPolicy_ALLOW:
-			haveAllow = true
 			if len(ap.GetRules()) == 0 {
-				c.dropWidens(spec.obj, "rules", "an ALLOW policy without rules refuses every request; a token-only filter cannot refuse requests without a token by policy, so this is not converted (keep it in Istio)")
+				c.dropWidens(spec.obj, "rules", "an ALLOW policy without rules refuses every request; this filter cannot refuse requests without a token by policy, so it is not converted (keep it in Istio)")
 				continue
 			}
+			haveAllow = true
 			for i, r := range ap.GetRules() {
-				p, ok := az.rule(spec.index("rules", i), r, false)
-				if ok {
-					allow = append(allow, p)
+				p, needsToken, ok := az.rule(spec.index("rules", i), r, false)
+				if !ok {
+					continue
+				}
+				allow = append(allow, p)
+				if !needsToken {
+					az.tokenless = append(az.tokenless, fmt.Sprintf("document %d %s, which Istio matches without a token too", d.index, spec.at(fmt.Sprintf("rules[%d]", i))))
 				}
 			}
 		case securityv1beta1.AuthorizationPolicy_DENY:
 			for i, r := range ap.GetRules() {
-				p, ok := az.rule(spec.index("rules", i), r, true)
+				p, needsToken, ok := az.rule(spec.index("rules", i), r, true)
 				if !ok {
 					continue
 				}
@@ -221,30 +221,27 @@ func (az *istioAuthz) policies(docs []*document) *policy {
 					c.dropWidens(spec.index("rules", i), "", "cannot be negated for a DENY rule: "+err.Error())
 					continue
 				}
+				haveDeny = true
+				if !needsToken {
+					denyCoversTokenless = true
+				}
 				if deny, err = and(deny, np); err != nil {
 					panic(&InputError{Doc: d.index, Path: spec.at("rules"), Msg: err.Error()})
 				}
 			}
 		}
 	}
-	var p *policy
+	p := deny
 	switch {
-	case haveAllow && len(allow) == 0 && deny.isAlways():
-		return nil
 	case haveAllow && len(allow) > 0:
 		var err error
 		if p, err = and(deny, or(allow...)); err != nil {
 			panic(&InputError{Doc: docs[0].index, Msg: err.Error()})
 		}
-	default:
-		if deny.isAlways() {
-			return nil
-		}
-		p = deny
-		az.tokenless = append(az.tokenless, "the DENY policies (Istio lets a request without a token through when no DENY rule matches it)")
-	}
-	if p.isAlways() && !haveAllow {
+	case !haveDeny:
 		return nil
+	case !denyCoversTokenless:
+		az.tokenless = append(az.tokenless, "the DENY policies, which let a request without a token through")
 	}
 	for _, t := range az.tokenless {
 		c.note("x_authorize answers 403 to every request without a verified token: narrower than %s", t)
@@ -255,7 +252,7 @@ func (az *istioAuthz) policies(docs []*document) *policy {
 // rule converts one Istio rule into a policy on the verified token's claims. For an ALLOW rule
 // an unconvertible condition is dropped (the rule then matches more: WARNING); a DENY rule
 // with one is dropped whole (WARNING). ok is false when the rule is dropped.
-func (az *istioAuthz) rule(o obj, r *securityv1beta1.Rule, deny bool) (*policy, bool) {
+func (az *istioAuthz) rule(o obj, r *securityv1beta1.Rule, deny bool) (*policy, bool, bool) {
 	c := az.c
 	for _, k := range []string{"from", "to", "when"} {
 		o.seen[k] = true
@@ -324,14 +321,11 @@ func (az *istioAuthz) rule(o obj, r *securityv1beta1.Rule, deny bool) (*policy, 
 	if len(unsupported) > 0 {
 		if deny {
 			c.dropWidens(o, "", "a DENY rule with conditions on more than the verified token is dropped whole ("+strings.Join(unsupported, ", ")+"): requests it refused may pass; keep this rule in an Istio AuthorizationPolicy")
-			return nil, false
+			return nil, false, false
 		}
 		c.dropWidens(o, "", "conditions on more than the verified token are dropped from this ALLOW rule ("+strings.Join(unsupported, ", ")+"): it now allows every request whose token meets the rest; keep the full rule in an Istio AuthorizationPolicy")
 	}
-	if !deny && !needsToken {
-		az.tokenless = append(az.tokenless, fmt.Sprintf("%s, which Istio matches without a token too", o.path))
-	}
-	return p, true
+	return p, needsToken, true
 }
 
 func istioSourceOthers(s *securityv1beta1.Source) []string {

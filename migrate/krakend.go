@@ -135,6 +135,9 @@ func (c *converter) krakendValidator(v obj) (*provider, *policy) {
 	default:
 		v.fail("jwk_url", "missing: KrakenD needs jwk_url or jwk_local_path")
 	}
+	if len(p.Audiences) > 0 {
+		c.note("%s: a token for another audience gets 403 here (Envoy's jwt_authn), where KrakenD answers 401", v.at("audience"))
+	}
 	if l := v.Str("leeway"); l != "" {
 		d, err := time.ParseDuration(l)
 		if err != nil || d < 0 {
