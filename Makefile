@@ -5,17 +5,18 @@ TINYGO    ?= tinygo
 BUILD     := build
 WASM      := $(BUILD)/jwt-authn.wasm
 EMULATOR  := $(BUILD)/jwt-emulator
+MIGRATE   := $(BUILD)/jwt-migrate
 SDK       := github.com/tetratelabs/proxy-wasm-go-sdk
 # The wasm build sees a copy of the SDK with our ABI glue added (see RATIONALE.md).
 SDK_COPY  := $(BUILD)/sdk
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all build build-wasm build-emulator build-tinygo test vet bench bench-wasm fuzz clean
+.PHONY: all build build-wasm build-emulator build-migrate build-tinygo test vet bench bench-wasm fuzz clean
 
 all: build
 
-build: build-wasm build-emulator
+build: build-wasm build-emulator build-migrate
 
 build-wasm: $(WASM)
 
@@ -37,6 +38,11 @@ build-emulator: $(EMULATOR)
 $(EMULATOR): $(GO_SRC)
 	$(GO) build -o $@ ./testing/cmd/jwt-emulator
 
+build-migrate: $(MIGRATE)
+
+$(MIGRATE): $(GO_SRC)
+	$(GO) build -o $@ ./cmd/jwt-migrate
+
 build-tinygo:
 	@mkdir -p $(BUILD)
 	$(TINYGO) build -o $(BUILD)/jwt-authn-tinygo.wasm -scheduler=none -target=wasi .
@@ -56,7 +62,8 @@ vet:
 TEST_ENV  = JWT_WASM=$(abspath $(WASM)) JWT_WAZERO_CACHE=$(abspath $(BUILD))/wazero-cache
 # Fuzz targets as package:name.
 FUZZ_TARGETS = ./verifier/:FuzzParse ./verifier/:FuzzParseJWKS ./verifier/:FuzzParsePEM \
-	./verifier/:FuzzVerify ./verifier/:FuzzDER ./testing/host/:FuzzDecodePairs
+	./verifier/:FuzzVerify ./verifier/:FuzzDER ./testing/host/:FuzzDecodePairs \
+	./migrate/:FuzzConvert
 TEST_FUZZTIME ?= 15s
 FUZZTIME  ?= 10m
 

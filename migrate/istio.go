@@ -3,6 +3,7 @@ package migrate
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -108,9 +109,40 @@ func istioSpec(d *document, msg proto.Message) specObj {
 	}
 	raw, _ := json.Marshal(spec.m)
 	if err := (protojson.UnmarshalOptions{}).Unmarshal(raw, msg); err != nil {
-		panic(&InputError{Doc: d.index, Path: "spec", Msg: oneLine(strings.ReplaceAll(err.Error(), "proto:", ""))})
+		path, why := locateProtoError(spec.m, msg, "spec", err)
+		panic(&InputError{Doc: d.index, Path: path, Msg: why})
 	}
 	return specObj{spec}
+}
+
+var protoErrorPosition = regexp.MustCompile(`^\(line \d+:\d+\): `)
+
+// locateProtoError finds the member (and list element) of spec that protojson refuses, since
+// its messages name the field but not where it is.
+func locateProtoError(spec map[string]any, msg proto.Message, path string, err error) (string, string) {
+	clean := func(err error) string {
+		s := oneLine(strings.TrimPrefix(strings.TrimPrefix(err.Error(), "proto:"), " "))
+		return protoErrorPosition.ReplaceAllString(s, "")
+	}
+	for _, k := range sortedKeys(spec) {
+		try := func(v any) error {
+			raw, _ := json.Marshal(map[string]any{k: v})
+			return protojson.Unmarshal(raw, msg.ProtoReflect().New().Interface())
+		}
+		if e := try(spec[k]); e == nil {
+			continue
+		} else if l, ok := spec[k].([]any); ok {
+			for i, el := range l {
+				if e := try([]any{el}); e != nil {
+					return fmt.Sprintf("%s.%s[%d]", path, k, i), clean(e)
+				}
+			}
+			return path + "." + k, clean(e)
+		} else {
+			return path + "." + k, clean(e)
+		}
+	}
+	return path, clean(err)
 }
 
 func (c *converter) istioSelector(spec specObj, authz bool) {

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+const testdata = "../../migrate/testdata/"
+
+func TestExitZeroWhenEverythingConverts(t *testing.T) {
+	code, out, errs := runCmd(t, "", "-from", "gloo-mesh", testdata+"gloo-mesh/claims-scopes.yaml")
+	if code != exitOK || errs != "" {
+		t.Fatalf("exit %d, stderr %q; want 0 and nothing", code, errs)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(out), &cfg); err != nil || cfg["providers"] == nil {
+		t.Fatalf("stdout is not a configuration: %v\n%s", err, out)
+	}
+}
+
+func TestExitThreeAndOneLinePerDrop(t *testing.T) {
+	code, _, errs := runCmd(t, "", "-from", "gloo-edge", testdata+"gloo-edge/access-control.yaml")
+	if code != exitDropped {
+		t.Fatalf("exit %d, want 3; stderr:\n%s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 lines, got:\n%s", errs)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "WARNING: document 1 (VirtualService gloo-system/petstore): spec.virtualHost.options.rbac.policies.viewer.permissions.") ||
+			!strings.Contains(l, ": dropped: ") {
+			t.Errorf("line %q", l)
+		}
+	}
+}
+
+func TestClustersAreListed(t *testing.T) {
+	code, _, errs := runCmd(t, "", "-from", "krakend", testdata+"krakend/playground.json")
+	if code != exitDropped {
+		t.Fatalf("exit %d", code)
+	}
+	want := "cluster jwks_keycloak_8080: host keycloak, port 8080, plain HTTP (no TLS)"
+	if !strings.Contains(errs, "define these clusters in Envoy:\n  "+want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errs)
+	}
+	_, _, errs = runCmd(t, "", "-from", "istio", testdata+"istio/authn-policy.yaml")
+	want = "cluster jwks_raw_githubusercontent_com: host raw.githubusercontent.com, port 443, TLS"
+	if !strings.Contains(errs, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errs)
+	}
+}
+
+func TestOutputFileAndStdin(t *testing.T) {
+	input, err := os.ReadFile(testdata + "agentgateway/permissive.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out.json")
+	code, stdout, errs := runCmd(t, string(input), "-from", "agentgateway", "-o", out, "-")
+	if code != exitOK || stdout != "" || errs != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, errs)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || !json.Valid(data) {
+		t.Fatalf("-o file: %v %q", err, data)
+	}
+}
+
+// TestLocalKeyFileIsReadRelativeToTheInput: jwk_local_path names a file beside the input, and
+// the command runs from another directory.
+func TestLocalKeyFileIsReadRelativeToTheInput(t *testing.T) {
+	code, out, errs := runCmd(t, "", "-from", "krakend", testdata+"krakend/scopes-cookie.yaml")
+	if code != exitDropped {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	jwks, _ := os.ReadFile(testdata + "krakend/jwk_public.json")
+	var cfg struct {
+		Providers map[string]struct {
+			LocalJwks struct {
+				InlineString string `json:"inline_string"`
+			} `json:"local_jwks"`
+		} `json:"providers"`
+	}
+	if err := json.Unmarshal([]byte(out), &cfg); err != nil || len(cfg.Providers) != 1 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, p := range cfg.Providers {
+		if p.LocalJwks.InlineString != string(jwks) {
+			t.Errorf("local_jwks is not the content of jwk_public.json")
+		}
+	}
+	// From standard input, the file is looked up in the working directory: not found here.
+	input, _ := os.ReadFile(testdata + "krakend/scopes-cookie.yaml")
+	code, _, errs = runCmd(t, string(input), "-from", "krakend")
+	if code != exitBad || !strings.Contains(errs, `document 1: endpoints[0].extra_config.auth/validator.jwk_local_path: cannot read "jwk_public.json"`) {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestBadInputExitsOneWithDocumentAndPath(t *testing.T) {
+	for _, c := range []struct {
+		name, kind, input, want string
+	}{
+		{"not YAML", "istio", "a: [b\n", "document 1: not YAML or JSON"},
+		{"not an object", "istio", "- a\n- b\n", "document 1: want an object"},
+		{"wrong kind", "istio", "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nspec:\n  jwtRules:\n  - issuer: a\n    jwks: '{}'\n---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\n",
+			"document 2: kind: want RequestAuthentication or AuthorizationPolicy, got \"PeerAuthentication\""},
+		{"wrong type in an Istio spec", "istio", "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nspec:\n  jwtRules:\n  - issuer: [1]\n",
+			"document 1: spec.jwtRules[0]: invalid value for string field issuer"},
+		{"unknown Istio field", "istio", "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nspec:\n  jwtRules:\n  - issuer: a\n    jwksUrl: x\n",
+			"document 1: spec.jwtRules[0]: unknown field \"jwksUrl\""},
+		{"wrong type", "gloo-mesh", "apiVersion: security.policy.gloo.solo.io/v2\nkind: JWTPolicy\nspec:\n  config:\n    providers:\n      p:\n        issuer: {a: 1}\n",
+			"document 1: spec.config.providers.p.issuer: want a string, got an object"},
+		{"wrong list element", "gloo-edge", "apiVersion: gateway.solo.io/v1\nkind: VirtualService\nspec:\n  virtualHost:\n    options:\n      jwt:\n        providers:\n          p:\n            audiences: [a, 2]\n            jwks: {local: {key: k}}\n",
+			"document 1: spec.virtualHost.options.jwt.providers.p.audiences[1]: want a string, got a number"},
+		{"bad URL", "krakend", `{"endpoints":[{"endpoint":"/a","extra_config":{"auth/validator":{"jwk_url":"ftp://x/"}}}]}`,
+			"document 1: endpoints[0].extra_config.auth/validator.jwk_url: want an absolute http or https URL"},
+		{"bad mode", "agentgateway", "jwtAuth:\n  mode: sometimes\n  issuer: a\n  jwks: '{}'\n", "document 1: jwtAuth.mode: want strict, optional or permissive"},
+		{"unknown source", "nginx", "a: 1\n", "unknown source kind \"nginx\""},
+		{"empty", "istio", "# nothing\n", "no document in the input"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := runCmd(t, c.input, "-from", c.kind)
+			if code != exitBad || out != "" || !strings.Contains(errs, c.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", code, out, errs, c.want)
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"-from", "istio", "a", "b"}, {"-bogus"}} {
+		if code, _, errs := runCmd(t, "", args...); code != exitBad || !strings.Contains(errs, "usage: jwt-migrate -from KIND") && !strings.Contains(errs, "flag provided but not defined") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errs)
+		}
+	}
+}
