@@ -465,3 +465,5 @@ func TestFixtureOutputIsJSON(t *testing.T) {
 		t.Fatalf("output is not a configuration with providers: %v", err)
 	}
 }
+
+func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
