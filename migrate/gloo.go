@@ -182,9 +182,7 @@ func (c *converter) glooEdgeOptions(o obj, base string) *glooOptions {
 		g.authz = c.glooRBAC(r, g.issuerOf)
 		c.rest(r, "not a Gloo rbac field jwt-migrate knows")
 	}
-	for _, k := range o.unread() {
-		c.drop(o, k, "not JWT configuration: jwt-migrate converts jwt, jwtStaged, jwtProvidersStaged and rbac")
-	}
+	// Other options (retries, CORS, ext auth, ...) are not JWT configuration: not read.
 	return g
 }
 
