@@ -168,9 +168,7 @@ func (c *converter) agwJWT(ja obj, base string, k8s bool) *requirement {
 	if l, ok := ja.Obj("location"); ok {
 		if h, ok := l.Obj("header"); ok {
 			loc = headerLocation{Name: h.Str("name"), ValuePrefix: h.Str("prefix")}
-			if loc.Name == "" {
-				h.fail("name", "missing")
-			}
+			h.checkHeader("name", loc.Name)
 			c.rest(h, "not an agentgateway field jwt-migrate knows")
 		}
 		c.rest(l, "only a header location is converted")
@@ -283,7 +281,7 @@ func (c *converter) agwKeys(po obj, k8s bool) (*dataSource, *remoteJwks) {
 		rj := c.remote(ref, "name", uri+path, "")
 		c.drop(r, "backendRef", "the Kubernetes backend becomes the plain-HTTP URL "+uri+path+" on cluster "+rj.HTTPURI.Cluster+"; if the backend needs TLS, change the URL to https and give the cluster TLS")
 		c.rest(ref, "not a backendRef field jwt-migrate knows")
-		if d := r.Str("cacheDuration"); d != "" {
+		if d := r.duration("cacheDuration"); d != "" {
 			rj.CacheDuration = d
 		}
 		return nil, rj

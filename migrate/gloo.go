@@ -46,8 +46,10 @@ func (c *converter) glooProvider(o obj, mesh bool) *provider {
 			if mesh {
 				name = h.Str("name")
 			}
-			if name == "" {
-				h.fail("header", "missing")
+			if mesh {
+				h.checkHeader("name", name)
+			} else {
+				h.checkHeader("header", name)
 			}
 			p.FromHeaders = append(p.FromHeaders, headerLocation{Name: name, ValuePrefix: h.Str("prefix")})
 			c.rest(h, "not a Gloo field jwt-migrate knows")
@@ -60,9 +62,10 @@ func (c *converter) glooProvider(o obj, mesh bool) *provider {
 	}
 	for _, ch := range o.List("claimsToHeaders") {
 		x := xClaimToHeader{Claim: ch.Str("claim"), Header: ch.Str("header"), Append: ch.Bool("append")}
-		if x.Claim == "" || x.Header == "" {
-			ch.fail("", "claim and header are both required")
+		if x.Claim == "" {
+			ch.fail("claim", "missing")
 		}
+		ch.checkHeader("header", x.Header)
 		p.XClaimsToHeaders = append(p.XClaimsToHeaders, x)
 		c.rest(ch, "not a Gloo field jwt-migrate knows")
 	}
@@ -80,7 +83,7 @@ func (c *converter) glooRemote(r obj, urlKey, refKey string) *remoteJwks {
 		c.drop(r, refKey, "the JWKS is fetched through the Envoy cluster "+rj.HTTPURI.Cluster+" (listed below), which replaces the Gloo upstream")
 	}
 	for _, k := range []string{"cacheDuration", "cachedDuration"} {
-		if d := r.Str(k); d != "" {
+		if d := r.duration(k); d != "" {
 			rj.CacheDuration = d
 		}
 	}

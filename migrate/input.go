@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -333,6 +334,16 @@ func (o obj) Map(key string) []named {
 type named struct {
 	name string
 	obj
+}
+
+// headerName is Envoy's HTTP_HEADER_NAME rule for header names in its configuration.
+var headerName = regexp.MustCompile("^:?[0-9a-zA-Z!#$%&'*+\\-.^_|~`]+$")
+
+// checkHeader fails unless value is a header name Envoy accepts.
+func (o obj) checkHeader(key, value string) {
+	if !headerName.MatchString(value) {
+		o.fail(key, fmt.Sprintf("%q is not an HTTP header name", value))
+	}
 }
 
 // Raw returns a member's JSON value.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -167,19 +166,27 @@ func (c *converter) istioProvider(o obj, r *securityv1beta1.JWTRule) *provider {
 	if p.Issuer == "" {
 		o.fail("issuer", "missing: Istio requires an issuer")
 	}
-	for _, h := range r.GetFromHeaders() {
+	for i, h := range r.GetFromHeaders() {
+		o.List("fromHeaders")[i].checkHeader("name", h.GetName())
 		p.FromHeaders = append(p.FromHeaders, headerLocation{Name: h.GetName(), ValuePrefix: h.GetPrefix()})
 	}
-	for _, h := range r.GetOutputClaimToHeaders() {
+	for i, h := range r.GetOutputClaimToHeaders() {
+		el := o.List("outputClaimToHeaders")[i]
+		el.checkHeader("header", h.GetHeader())
+		if h.GetClaim() == "" {
+			el.fail("claim", "missing")
+		}
 		p.ClaimToHeaders = append(p.ClaimToHeaders, claimToHeader{HeaderName: h.GetHeader(), ClaimName: h.GetClaim()})
+	}
+	if p.ForwardPayloadHeader != "" {
+		o.checkHeader("outputPayloadToHeader", p.ForwardPayloadHeader)
 	}
 	timeout := ""
 	if t := r.GetTimeout(); t != nil {
-		timeout = t.AsDuration().String()
-		if d := t.AsDuration(); d%time.Second == 0 {
-			timeout = fmt.Sprintf("%ds", int64(d/time.Second))
+		if d := t.AsDuration(); d < 0 {
+			o.fail("timeout", "negative")
 		} else {
-			timeout = fmt.Sprintf("%.3fs", d.Seconds())
+			timeout = protoDuration(d)
 		}
 	}
 	switch {

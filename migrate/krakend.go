@@ -103,6 +103,7 @@ func (c *converter) krakendValidator(v obj) (*provider, *policy) {
 	p := &provider{Issuer: v.Str("issuer"), Audiences: v.StrsOrStr("audience"),
 		FromHeaders: []headerLocation{{Name: "Authorization", ValuePrefix: "Bearer "}}}
 	if h := v.Str("auth_header_name"); h != "" {
+		v.checkHeader("auth_header_name", h)
 		p.FromHeaders[0].Name = h
 	}
 	if ck := v.Str("cookie_key"); ck != "" {
@@ -147,9 +148,10 @@ func (c *converter) krakendValidator(v obj) (*provider, *policy) {
 		p.ClockSkewSeconds = &s
 	}
 	for i, pc := range v.listOfPairs("propagate_claims") {
-		if pc[0] == "" || pc[1] == "" {
-			v.fail(fmt.Sprintf("propagate_claims[%d]", i), "want [claim, header]")
+		if pc[0] == "" {
+			v.fail(fmt.Sprintf("propagate_claims[%d][0]", i), "missing claim")
 		}
+		v.checkHeader(fmt.Sprintf("propagate_claims[%d][1]", i), pc[1])
 		p.ClaimToHeaders = append(p.ClaimToHeaders, claimToHeader{ClaimName: pc[0], HeaderName: pc[1]})
 	}
 	// The authorization checks.

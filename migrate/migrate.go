@@ -13,6 +13,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/envoyconfig"
 )
 
 // Kinds are the sources Convert reads, as named by jwt-migrate's -from flag.
@@ -153,6 +156,11 @@ func (c *converter) result() (*Result, error) {
 	if err := enc.Encode(c.cfg); err != nil {
 		return nil, err
 	}
+	// The output must be a configuration Envoy's own proto accepts (without the x_ keys): an
+	// unusual value that slipped through the checks above is refused here, never written.
+	if err := envoyconfig.Accepts(buf.Bytes()); err != nil {
+		return nil, &InputError{Msg: "the converted configuration would not be accepted by Envoy: " + oneLine(err.Error())}
+	}
 	res := &Result{Config: buf.Bytes(), Drops: c.drops, Notes: c.notes}
 	names := make([]string, 0, len(c.clusters))
 	for n := range c.clusters {
@@ -281,6 +289,27 @@ func (c *converter) discovery(o obj, key, issuer, timeout string) *remoteJwks {
 	r.XDiscovery = true
 	c.note("%s: the keys are discovered from %s (x_discovery); if its jwks_uri names another host, define that cluster too and set remote_jwks.x_jwks_cluster", o.at(key), uri)
 	return r
+}
+
+// duration reads a duration ("300s", "5m", "1h30m"; Kubernetes and Gloo write either) and
+// writes it as proto3 JSON does: seconds with an "s".
+func (o obj) duration(key string) string {
+	text := o.Str(key)
+	if text == "" {
+		return ""
+	}
+	d, err := time.ParseDuration(text)
+	if err != nil || d < 0 || d > 100*365*24*time.Hour {
+		o.fail(key, fmt.Sprintf("want a duration such as \"300s\" or \"5m\", got %q", text))
+	}
+	return protoDuration(d)
+}
+
+func protoDuration(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprintf("%ds", int64(d/time.Second))
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
 
 // localKeys is a local_jwks for key material: a JWKS, or PEM (x_format "pem").

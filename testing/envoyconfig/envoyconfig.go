@@ -1,7 +1,7 @@
 // Package envoyconfig checks that a plugin configuration, without this filter's x_ extension
 // keys, is a JwtAuthentication Envoy itself accepts (go-control-plane's proto: protojson rejects
-// unknown fields, Validate applies the proto's constraints). Tests of the examples and of
-// jwt-migrate's output use it.
+// unknown fields, Validate applies the proto's constraints). The examples' tests use it, and
+// jwt-migrate (package migrate) checks every configuration it writes with it.
 package envoyconfig
 
 import (
