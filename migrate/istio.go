@@ -49,8 +49,9 @@ func (c *converter) istio(docs []*document) {
 		var ra securityv1beta1.RequestAuthentication
 		spec := istioSpec(d, &ra)
 		c.istioSelector(spec, false)
+		ruleObjs := spec.List("jwtRules")
 		for i, r := range ra.GetJwtRules() {
-			o := spec.index("jwtRules", i)
+			o := ruleObjs[i]
 			name := c.addProvider(istioProviderName(d, i), c.istioProvider(o, r))
 			reqs = append(reqs, anyOf(requireProvider(name), allowMissing()))
 			for _, s := range r.GetSpaceDelimitedClaims() {
@@ -92,11 +93,6 @@ func istioProviderName(d *document, i int) string {
 // field paths in messages and drops).
 type specObj struct {
 	obj
-}
-
-func (s specObj) index(key string, i int) obj {
-	l := s.List(key)
-	return l[i]
 }
 
 // istioSpec parses spec with the istio.io/api type (YAML → JSON → protojson, unknown fields
@@ -226,6 +222,7 @@ func (az *istioAuthz) policies(docs []*document) *policy {
 		for _, k := range []string{"action", "rules", "provider"} {
 			spec.seen[k] = true
 		}
+		ruleObjs := spec.List("rules")
 		switch ap.GetAction() {
 		case securityv1beta1.AuthorizationPolicy_AUDIT:
 			c.drop(spec.obj, "action", "AUDIT only logs decisions; it refuses nothing")
@@ -240,7 +237,7 @@ func (az *istioAuthz) policies(docs []*document) *policy {
 			}
 			haveAllow = true
 			for i, r := range ap.GetRules() {
-				p, needsToken, ok := az.rule(spec.index("rules", i), r, false)
+				p, needsToken, ok := az.rule(ruleObjs[i], r, false)
 				if !ok {
 					continue
 				}
@@ -251,13 +248,13 @@ func (az *istioAuthz) policies(docs []*document) *policy {
 			}
 		case securityv1beta1.AuthorizationPolicy_DENY:
 			for i, r := range ap.GetRules() {
-				p, needsToken, ok := az.rule(spec.index("rules", i), r, true)
+				p, needsToken, ok := az.rule(ruleObjs[i], r, true)
 				if !ok {
 					continue
 				}
 				np, err := not(p)
 				if err != nil {
-					c.dropWidens(spec.index("rules", i), "", "cannot be negated for a DENY rule: "+err.Error())
+					c.dropWidens(ruleObjs[i], "", "cannot be negated for a DENY rule: "+err.Error())
 					continue
 				}
 				haveDeny = true

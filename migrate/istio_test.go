@@ -152,3 +152,16 @@ func jsonFile(t *testing.T, path string) (string, error) {
 	compact, _ := json.Marshal(v)
 	return string(compact), nil
 }
+
+// TestIstioPolicyTooLargeIsRefused: DENY rules of two conditions each negate into two groups;
+// twelve of them would need 4096 groups: refused with a message, quickly.
+func TestIstioPolicyTooLargeIsRefused(t *testing.T) {
+	var rules strings.Builder
+	for i := 0; i < 12; i++ {
+		rules.WriteString("  - when:\n    - key: request.auth.claims[a]\n      values: [x]\n    - key: request.auth.claims[b]\n      values: [y]\n")
+	}
+	_, err := migrate.Convert("istio", []byte(istioPolicy("DENY", rules.String())), migrate.Options{})
+	if err == nil || !strings.Contains(err.Error(), "more than 1024 groups") {
+		t.Fatalf("got %v, want the policy refused as too large", err)
+	}
+}

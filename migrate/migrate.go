@@ -88,7 +88,8 @@ func Convert(kind string, input []byte, opt Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &converter{opt: opt, cfg: &filterConfig{Providers: map[string]*provider{}}, clusters: map[string]*Cluster{}}
+	c := &converter{opt: opt, cfg: &filterConfig{Providers: map[string]*provider{}}, clusters: map[string]*Cluster{},
+		providerByJSON: map[string]string{}}
 	defer func() {
 		if r := recover(); r != nil {
 			ie, ok := r.(*InputError)
@@ -116,11 +117,12 @@ func Convert(kind string, input []byte, opt Options) (res *Result, err error) {
 }
 
 type converter struct {
-	opt      Options
-	cfg      *filterConfig
-	drops    []Drop
-	notes    []string
-	clusters map[string]*Cluster
+	opt            Options
+	cfg            *filterConfig
+	providerByJSON map[string]string
+	drops          []Drop
+	notes          []string
+	clusters       map[string]*Cluster
 }
 
 func (c *converter) drop(o obj, key, reason string) {
@@ -176,23 +178,16 @@ func (c *converter) result() (*Result, error) {
 // addProvider adds p under a name derived from base; an identical provider already present is
 // reused. It returns the name.
 func (c *converter) addProvider(base string, p *provider) string {
-	want, _ := json.Marshal(p)
-	names := make([]string, 0, len(c.cfg.Providers))
-	for name := range c.cfg.Providers {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		q := c.cfg.Providers[name]
-		if got, _ := json.Marshal(q); bytes.Equal(got, want) {
-			return name
-		}
+	key, _ := json.Marshal(p)
+	if name, ok := c.providerByJSON[string(key)]; ok {
+		return name
 	}
 	name := sanitizeName(base)
 	for i := 2; c.cfg.Providers[name] != nil; i++ {
 		name = sanitizeName(base) + "-" + strconv.Itoa(i)
 	}
 	c.cfg.Providers[name] = p
+	c.providerByJSON[string(key)] = name
 	return name
 }
 

@@ -75,6 +75,9 @@ func and(p, q *policy) (*policy, error) {
 	case len(q.Any) == 0:
 		r.Any = p.Any
 	default:
+		if len(p.Any)*len(q.Any) > maxPolicyGroups {
+			return nil, fmt.Errorf("the authorization policy would need more than %d groups", maxPolicyGroups)
+		}
 		for _, g := range p.Any {
 			c, err := and(g, &policy{Any: q.Any})
 			if err != nil {
