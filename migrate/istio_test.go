@@ -158,7 +158,7 @@ func jsonFile(t *testing.T, path string) (string, error) {
 func TestIstioPolicyTooLargeIsRefused(t *testing.T) {
 	var rules strings.Builder
 	for i := 0; i < 12; i++ {
-		rules.WriteString("  - when:\n    - key: request.auth.claims[a]\n      values: [x]\n    - key: request.auth.claims[b]\n      values: [y]\n")
+		rules.WriteString("  - when:\n    - key: request.auth.claims[a]\n      values: [x]\n    - key: request.auth.claims[b]\n      values: [\"z\"]\n")
 	}
 	_, err := migrate.Convert("istio", []byte(istioPolicy("DENY", rules.String())), migrate.Options{})
 	if err == nil || !strings.Contains(err.Error(), "more than 1024 groups") {
