@@ -1,21 +1,15 @@
 package migrate_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/golang-jwt/jwt/v5"
-
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/migrate"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/envoyconfig"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
@@ -390,12 +384,12 @@ func serveJWKS(filtertest.Callout) filtertest.CalloutResponse {
 
 var (
 	keyOnce       sync.Once
-	testKey       *rsa.PrivateKey
-	otherKey      *rsa.PrivateKey
+	testKey       *testjwt.TestKey
 	errLoadingKey error
 )
 
-func keys(t *testing.T) (*rsa.PrivateKey, *rsa.PrivateKey) {
+// fixtureKey is the checked-in key whose public half the fixtures embed (testdata/keys).
+func fixtureKey(t *testing.T) *testjwt.TestKey {
 	t.Helper()
 	keyOnce.Do(func() {
 		data, err := os.ReadFile("testdata/keys/rsa-private.pem")
@@ -403,48 +397,34 @@ func keys(t *testing.T) (*rsa.PrivateKey, *rsa.PrivateKey) {
 			errLoadingKey = err
 			return
 		}
-		block, _ := pem.Decode(data)
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-		if err != nil {
-			errLoadingKey = err
-			return
-		}
-		testKey = k.(*rsa.PrivateKey)
-		otherKey, errLoadingKey = rsa.GenerateKey(rand.Reader, 2048)
+		testKey, errLoadingKey = testjwt.RSAKeyFromPEM("test-rsa", data)
 	})
 	if errLoadingKey != nil {
 		t.Fatal(errLoadingKey)
 	}
-	return testKey, otherKey
+	return testKey
 }
 
-// mint signs a token with the test key (kid test-rsa), exp in 2100 unless noExp.
+// mint signs a token with the fixtures' key (kid test-rsa), exp in 2100 unless noExp; otherKey
+// signs with another key under the same kid.
 func mint(t *testing.T, tk tok) string {
-	key, other := keys(t)
-	mc := jwt.MapClaims{}
+	mc := map[string]any{}
 	if !tk.noExp {
 		mc["exp"] = 4102444800
 	}
-	names := make([]string, 0, len(tk.claims))
-	for k := range tk.claims {
-		names = append(names, k)
+	for k, v := range tk.claims {
+		mc[k] = v
 	}
-	sort.Strings(names)
-	for _, k := range names {
-		mc[k] = tk.claims[k]
-	}
-	token := jwt.NewWithClaims(jwt.SigningMethodRS256, mc)
-	token.Header["kid"] = "test-rsa"
-	signWith := key
-	if tk.otherKey {
-		signWith = other
-	}
-	s, err := token.SignedString(signWith)
+	payload, err := json.Marshal(mc)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := fixtureKey(t).Token(string(payload))
+	if tk.otherKey {
+		s = testjwt.Keys(t).RS256.TokenWithHeader(`{"alg":"RS256","kid":"test-rsa","typ":"JWT"}`, string(payload))
+	}
 	if tk.tamper {
-		// Flip one bit of the signature's first byte.
+		// Change the signature's first character.
 		dot := strings.LastIndexByte(s, '.')
 		b := []byte(s)
 		if b[dot+1] == 'A' {

@@ -16,6 +16,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"strings"
 	"sync"
@@ -68,6 +69,28 @@ func newRSAKey(kid string) *TestKey {
 	if err != nil {
 		panic(err)
 	}
+	return rsaKey(kid, k)
+}
+
+// RSAKeyFromPEM is an RS256 TestKey for a checked-in PKCS#8 RSA private key (PEM), for fixtures
+// that embed its public half (migrate/testdata/keys).
+func RSAKeyFromPEM(kid string, data []byte) (*TestKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("testjwt: no PEM block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("testjwt: not an RSA private key")
+	}
+	return rsaKey(kid, rk), nil
+}
+
+func rsaKey(kid string, k *rsa.PrivateKey) *TestKey {
 	e := big.NewInt(int64(k.E)).Bytes()
 	return &TestKey{Alg: "RS256", Kid: kid, signer: k,
 		JWK: `{"kty":"RSA","alg":"RS256","use":"sig","kid":"` + kid + `","n":"` + b64(k.N.Bytes()) + `","e":"` + b64(e) + `"}`}

@@ -1,8 +1,6 @@
 package main_test
 
 import (
-	"crypto/x509"
-	"encoding/pem"
 	"net/http"
 	"net/url"
 	"os"
@@ -11,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 )
 
 // TestGlooMeshExampleThroughMigrateAndEmulator is the Gloo Mesh documented example end to end,
@@ -37,19 +35,19 @@ func TestGlooMeshExampleThroughMigrateAndEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	block, _ := pem.Decode(keyPEM)
-	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	key, err := testjwt.RSAKeyFromPEM("test-rsa", keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
 	token := func(tamper bool) string {
-		s, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
-			"iss": "https://dev.example.com", "exp": 4102444800, "org": "solo-io", "email": "dev@solo.io"}).SignedString(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tamper {
-			s = s[:len(s)-4] + "AAAA"
+		s := key.Token(`{"iss":"https://dev.example.com","exp":4102444800,"org":"solo-io","email":"dev@solo.io"}`)
+		if tamper { // change the signature's first character
+			dot := strings.LastIndexByte(s, '.')
+			c := byte('A')
+			if s[dot+1] == 'A' {
+				c = 'B'
+			}
+			s = s[:dot+1] + string(c) + s[dot+2:]
 		}
 		return s
 	}
