@@ -16,8 +16,7 @@ import (
 //
 // Semantics kept (istio.io "Authentication policy" and "Authorization policy" references):
 //   - RequestAuthentication alone: a request without a token passes, an invalid token gets 401.
-//     Istio's own jwt_authn configuration is, per rule, "the provider OR allow_missing", all
-//     rules required together; the same requirement is written here.
+//     The requirement is the one istiod generates (convertToEnvoyJwtConfig, below).
 //   - An AuthorizationPolicy requiring a principal refuses a request without a token with 403:
 //     x_authorize answers 403 where the requirement passed without a verified token.
 //   - DENY policies are checked before ALLOW policies: x_authorize is NOT(each DENY rule) AND
@@ -42,7 +41,7 @@ func (c *converter) istio(docs []*document) {
 	if len(authns) == 0 {
 		panic(&InputError{Msg: "no RequestAuthentication in the input: an AuthorizationPolicy on request principals needs one to verify the tokens"})
 	}
-	var reqs []*requirement
+	var reqs, names []*requirement
 	spaceDelimited := map[string]bool{"scope": true, "permission": true}
 	var issuers []string
 	for _, d := range authns {
@@ -54,6 +53,7 @@ func (c *converter) istio(docs []*document) {
 			o := ruleObjs[i]
 			name := c.addProvider(istioProviderName(d, i), c.istioProvider(o, r))
 			reqs = append(reqs, anyOf(requireProvider(name), allowMissing()))
+			names = append(names, requireProvider(name))
 			for _, s := range r.GetSpaceDelimitedClaims() {
 				spaceDelimited[s] = true
 			}
@@ -63,7 +63,14 @@ func (c *converter) istio(docs []*document) {
 	if len(reqs) == 0 {
 		panic(&InputError{Doc: authns[0].index, Path: "spec.jwtRules", Msg: "no JWT rule to convert"})
 	}
-	r := &rule{Match: prefixMatch("/"), Requires: allOf(reqs...)}
+	// istiod's convertToEnvoyJwtConfig: one rule, {provider OR allow_missing}; with several,
+	// any of {P1, ..., Pn, all of {P1 OR allow_missing, ...}}: the inner AND makes a token
+	// present valid, the outer providers let a token through when providers share a location.
+	req := reqs[0]
+	if len(reqs) > 1 {
+		req = anyOf(append(names, allOf(reqs...))...)
+	}
+	r := &rule{Match: prefixMatch("/"), Requires: req}
 	if len(authzs) > 0 {
 		az := istioAuthz{c: c, spaceDelimited: spaceDelimited, issuers: issuers}
 		p := az.policies(authzs)
@@ -196,6 +203,7 @@ func (c *converter) istioProvider(o obj, r *securityv1beta1.JWTRule) *provider {
 		}
 	case r.GetJwksUri() != "":
 		p.RemoteJwks = c.remote(o, "jwksUri", r.GetJwksUri(), timeout)
+		p.RemoteJwks.CacheDuration = "300s" // istiod's setting for remote JWKS
 	default:
 		p.RemoteJwks = c.discovery(o, "issuer", p.Issuer, timeout)
 	}

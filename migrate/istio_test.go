@@ -165,3 +165,37 @@ func TestIstioPolicyTooLargeIsRefused(t *testing.T) {
 		t.Fatalf("got %v, want the policy refused as too large", err)
 	}
 }
+
+// TestIstioTwoIssuersThroughTheFilter: with two jwtRules on the same (default) location, a token
+// of either issuer passes, no token passes, and an invalid token of either gets 401: istiod's
+// requirement shape (per rule "provider or allow_missing" alone would refuse a token of the
+// other issuer with "Jwt issuer is not configured", as Envoy does).
+func TestIstioTwoIssuersThroughTheFilter(t *testing.T) {
+	jwks, _ := jsonFile(t, "testdata/keys/rsa-public.jwks.json")
+	input := "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nspec:\n  jwtRules:\n" +
+		"  - issuer: https://a.example.com\n    jwks: '" + jwks + "'\n" +
+		"  - issuer: https://b.example.com\n    jwks: '" + jwks + "'\n\n"
+	res, err := migrate.Convert("istio", []byte(input), migrate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := []call{
+		{name: "issuer a", tokens: []tok{bearer(claims("iss", "https://a.example.com"))}, want: 200},
+		{name: "issuer b", tokens: []tok{{claims: claims("iss", "https://b.example.com")}}, want: 200},
+
+		{name: "no token", want: 200},
+		{name: "invalid a: 401", tokens: []tok{{claims: claims("iss", "https://a.example.com"), tamper: true}}, want: 401},
+		{name: "invalid b: 401", tokens: []tok{{claims: claims("iss", "https://b.example.com"), tamper: true}}, want: 401},
+	}
+	filtertest.Run(t, filtertest.Options{Config: res.Config}, func(t *testing.T, h filtertest.Host) {
+		for _, c := range calls {
+			_, lr, _ := send(t, h, c, serveJWKS)
+			switch {
+			case c.want == 200 && lr != nil:
+				t.Errorf("%s: got %d %q", c.name, lr.Status, lr.Body)
+			case c.want != 200 && (lr == nil || int(lr.Status) != c.want):
+				t.Errorf("%s: want %d, got %+v", c.name, c.want, lr)
+			}
+		}
+	})
+}
