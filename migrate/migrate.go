@@ -279,6 +279,9 @@ func clusterSafe(s string) string {
 // discovery makes a remote_jwks that discovers the keys from the issuer's OpenID configuration
 // (x_discovery).
 func (c *converter) discovery(o obj, key, issuer, timeout string) *remoteJwks {
+	if u, err := url.Parse(issuer); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		o.fail(key, fmt.Sprintf("no jwksUri or jwks, and the keys cannot be discovered from the issuer %q, which is not an http(s) URL: set jwksUri or jwks", issuer))
+	}
 	uri := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
 	r := c.remote(o, key, uri, timeout)
 	r.XDiscovery = true

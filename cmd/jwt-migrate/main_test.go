@@ -128,6 +128,8 @@ func TestBadInputExitsOneWithDocumentAndPath(t *testing.T) {
 		{"bad URL", "krakend", `{"endpoints":[{"endpoint":"/a","extra_config":{"auth/validator":{"jwk_url":"ftp://x/"}}}]}`,
 			"document 1: endpoints[0].extra_config.auth/validator.jwk_url: want an absolute http or https URL"},
 		{"bad mode", "agentgateway", "jwtAuth:\n  mode: sometimes\n  issuer: a\n  jwks: '{}'\n", "document 1: jwtAuth.mode: want strict, optional or permissive"},
+		{"no keys and an issuer that is not a URL", "istio", "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nspec:\n  jwtRules:\n  - issuer: testing@secure.istio.io\n",
+			"document 1: spec.jwtRules[0].issuer: no jwksUri or jwks, and the keys cannot be discovered"},
 		{"unknown source", "nginx", "a: 1\n", "unknown source kind \"nginx\""},
 		{"empty", "istio", "# nothing\n", "no document in the input"},
 	} {
