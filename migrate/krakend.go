@@ -253,6 +253,9 @@ func (c *converter) krakendSigner(s obj) (*signRule, []json.RawMessage) {
 	if len(sign.KeysToSign) == 0 {
 		s.fail("keys_to_sign", "missing: nothing to sign")
 	}
+	if sign.Kid == "" {
+		s.fail("kid", "missing: the kid of the signing key")
+	}
 	alg := s.Str("alg")
 	var keys []json.RawMessage
 	switch {
