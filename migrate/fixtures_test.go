@@ -92,8 +92,10 @@ var fixtures = []fixture{
 		{name: "invalid token", tokens: []tok{{header: "x-jwt-assertion", prefix: "Bearer ", claims: claims("iss", istioIss), tamper: true}}, want: 401},
 	}},
 	// Gloo Edge.
-	{file: "gloo-edge/access-control.yaml", drops: []string{"permissions.methods", "permissions.pathPrefix"}, widens: 2, calls: []call{
-		{name: "svc-a", path: "/api/pets", tokens: []tok{bearer(claims("iss", "kubernetes/serviceaccount", "sub", "system:serviceaccount:default:svc-a"))}, want: 200},
+	{file: "gloo-edge/access-control.yaml", calls: []call{
+		{name: "svc-a reads /api/pets", path: "/api/pets/1", tokens: []tok{bearer(claims("iss", "kubernetes/serviceaccount", "sub", "system:serviceaccount:default:svc-a"))}, want: 200},
+		{name: "svc-a may not POST: 403", method: "POST", path: "/api/pets", tokens: []tok{bearer(claims("iss", "kubernetes/serviceaccount", "sub", "system:serviceaccount:default:svc-a"))}, want: 403},
+		{name: "svc-a outside the permission: 403", path: "/api/stores", tokens: []tok{bearer(claims("iss", "kubernetes/serviceaccount", "sub", "system:serviceaccount:default:svc-a"))}, want: 403},
 		{name: "svc-b: 403", path: "/api/pets", tokens: []tok{bearer(claims("iss", "kubernetes/serviceaccount", "sub", "system:serviceaccount:default:svc-b"))}, want: 403},
 		{name: "no token: 401", path: "/api/pets", want: 401, body: "Jwt is missing"},
 		{name: "another issuer: 401", path: "/api/pets", tokens: []tok{bearer(claims("iss", "other", "sub", "system:serviceaccount:default:svc-a"))}, want: 401},

@@ -140,13 +140,14 @@ func (c *converter) glooStage(o obj, base string, mesh bool) (*requirement, []st
 
 // glooOptions is the JWT part of a Gloo Edge options object (virtual host or route level).
 type glooOptions struct {
-	stages    map[string]*requirement // "jwt", "beforeExtAuth", "afterExtAuth"
-	disabled  map[string]bool
-	authz     *policy
-	rbacOff   bool
-	hasJWT    bool
-	issuerOf  map[string]string // provider name → issuer
-	rbacFound bool
+	stages       map[string]*requirement // "jwt", "beforeExtAuth", "afterExtAuth"
+	disabled     map[string]bool
+	rbac         []glooRBACPolicy
+	permReported bool
+	rbacOff      bool
+	hasJWT       bool
+	issuerOf     map[string]string // provider name → issuer
+	rbacFound    bool
 }
 
 func (c *converter) glooEdgeOptions(o obj, base string) *glooOptions {
@@ -182,17 +183,25 @@ func (c *converter) glooEdgeOptions(o obj, base string) *glooOptions {
 	if r, ok := o.Obj("rbac"); ok {
 		g.rbacFound = true
 		g.rbacOff = r.Bool("disable")
-		g.authz = c.glooRBAC(r, g.issuerOf)
+		g.rbac = c.glooRBAC(r, g.issuerOf)
 		c.rest(r, "not a Gloo rbac field jwt-migrate knows")
 	}
 	// Other options (retries, CORS, ext auth, ...) are not JWT configuration: not read.
 	return g
 }
 
-// glooRBAC converts rbac policies on JWT claims: policies OR-ed, principals OR-ed, the claims
-// of a principal AND-ed.
-func (c *converter) glooRBAC(r obj, issuerOf map[string]string) *policy {
-	var alts []*policy
+// glooRBACPolicy is one rbac policy: who (its principals, OR-ed; the claims of a principal
+// AND-ed) may send requests matching its permissions (path prefix and methods; none: all).
+type glooRBACPolicy struct {
+	perm    *obj
+	prefix  string
+	methods []string
+	who     *policy
+}
+
+// glooRBAC converts rbac policies on JWT claims.
+func (c *converter) glooRBAC(r obj, issuerOf map[string]string) []glooRBACPolicy {
+	var out []glooRBACPolicy
 	for _, pol := range r.Map("policies") {
 		delim := pol.Str("nestedClaimDelimiter")
 		var principals []*policy
@@ -247,21 +256,105 @@ func (c *converter) glooRBAC(r obj, issuerOf map[string]string) *policy {
 			c.rest(jp, "not a Gloo jwtPrincipal field jwt-migrate knows")
 			principals = append(principals, p)
 		}
+		gp := glooRBACPolicy{}
 		if perm, ok := pol.Obj("permissions"); ok {
+			gp.prefix, gp.methods = perm.Str("pathPrefix"), perm.Strs("methods")
+			if gp.prefix != "" && gp.prefix[0] != '/' {
+				perm.fail("pathPrefix", "want a path starting with /")
+			}
+			for _, m := range gp.methods {
+				perm.checkHeader("methods", m)
+			}
 			for _, k := range perm.unread() {
 				perm.seen[k] = true
-				c.dropWidens(perm, k, "permissions on the request (path prefix, methods) are not checked: the policy allows a matching token on every path and method")
+				c.dropWidens(perm, k, "not a Gloo permission jwt-migrate knows: the policy applies without it")
+			}
+			if gp.prefix != "" || len(gp.methods) > 0 {
+				gp.perm = &perm
 			}
 		}
 		c.rest(pol.obj, "not a Gloo rbac policy field jwt-migrate knows")
 		if len(principals) > 0 {
-			alts = append(alts, or(principals...))
+			gp.who = or(principals...)
+			out = append(out, gp)
 		}
 	}
-	if len(alts) == 0 {
+	return out
+}
+
+// glooMergedRBAC is the policies as one x_authorize for a rule that covers every path and
+// method: permissions are dropped (WARNING) the first time.
+func (c *converter) glooMergedRBAC(g *glooOptions) *policy {
+	if len(g.rbac) == 0 {
 		return nil
 	}
+	var alts []*policy
+	for _, p := range g.rbac {
+		if p.perm != nil && !g.permReported {
+			for _, k := range []string{"pathPrefix", "methods"} {
+				if p.perm.has(k) {
+					c.dropWidens(*p.perm, k, "this rule covers more than the permission (a route of its own, or rbac on a route): the policy allows a matching token on every path and method of it")
+				}
+			}
+		}
+		alts = append(alts, p.who)
+	}
+	g.permReported = true
 	return or(alts...)
+}
+
+// glooRBACRules expresses virtual-host rbac with permissions exactly, as rules: for every path
+// prefix a permission names (longest first, then "/"), one rule per method some covering policy
+// names and one for any method; each allows the principals of every policy that covers all its
+// requests (a policy covers a prefix that starts with its own, and the methods it lists, or
+// all). A path and method no policy covers is refused (403 for every token), as Envoy's RBAC
+// denies a request no policy matches.
+func glooRBACRules(pols []glooRBACPolicy, req *requirement) []*rule {
+	var prefixes []string
+	for _, p := range pols {
+		if p.perm != nil && p.prefix != "" && !contains(prefixes, p.prefix) {
+			prefixes = append(prefixes, p.prefix)
+		}
+	}
+	sort.SliceStable(prefixes, func(i, j int) bool { return len(prefixes[i]) > len(prefixes[j]) })
+	prefixes = append(prefixes, "")
+	covering := func(prefix, method string) *policy {
+		var who []*policy
+		for _, q := range pols {
+			if !strings.HasPrefix(prefix, q.prefix) {
+				continue
+			}
+			if len(q.methods) == 0 || method != "" && contains(q.methods, method) {
+				who = append(who, q.who)
+			}
+		}
+		return or(who...).written()
+	}
+	var rules []*rule
+	for _, prefix := range prefixes {
+		match := prefix
+		if match == "" {
+			match = "/"
+		}
+		var methods []string
+		for _, q := range pols {
+			if strings.HasPrefix(prefix, q.prefix) {
+				for _, m := range q.methods {
+					if !contains(methods, m) {
+						methods = append(methods, m)
+					}
+				}
+			}
+		}
+		sort.Strings(methods)
+		for _, m := range methods {
+			rm := prefixMatch(match)
+			rm.Headers = []headerMatcher{methodMatcher([]string{m})}
+			rules = append(rules, &rule{Match: rm, Requires: req, XAuthorize: covering(prefix, m)})
+		}
+		rules = append(rules, &rule{Match: prefixMatch(match), Requires: req, XAuthorize: covering(prefix, "")})
+	}
+	return rules
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -324,7 +417,7 @@ func (c *converter) glooEdge(docs []*document) {
 				for _, m := range c.glooMatchers(r) {
 					routeRules = append(routeRules, &rule{Match: m, Requires: nil, XAuthorize: nil, XSign: nil})
 					last := routeRules[len(routeRules)-1]
-					last.Requires, last.XAuthorize = routeEffective(vhost, ro)
+					last.Requires, last.XAuthorize = c.routeEffective(vhost, ro)
 				}
 			}
 		case "VirtualHostOption", "RouteOption":
@@ -343,14 +436,24 @@ func (c *converter) glooEdge(docs []*document) {
 	}
 	c.cfg.Rules = append(c.cfg.Rules, routeRules...)
 	if vhost != nil {
-		r := &rule{Match: prefixMatch("/"), Requires: vhost.requirement()}
-		if vhost.authz != nil && !vhost.rbacOff {
-			r.XAuthorize = vhost.authz.written()
+		req := vhost.requirement()
+		hasPerm := false
+		for _, p := range vhost.rbac {
+			hasPerm = hasPerm || p.perm != nil
 		}
-		if r.Requires == nil && r.XAuthorize != nil {
+		switch {
+		case req == nil && len(vhost.rbac) > 0 && !vhost.rbacOff:
 			panic(&InputError{Msg: "rbac on JWT claims without a JWT provider to verify the token"})
-		}
-		if r.Requires != nil {
+		case req == nil:
+		case hasPerm && !vhost.rbacOff && !vhost.permReported:
+			c.cfg.Rules = append(c.cfg.Rules, glooRBACRules(vhost.rbac, req)...)
+		default:
+			r := &rule{Match: prefixMatch("/"), Requires: req}
+			if !vhost.rbacOff {
+				if p := c.glooMergedRBAC(vhost); p != nil {
+					r.XAuthorize = p.written()
+				}
+			}
 			c.cfg.Rules = append(c.cfg.Rules, r)
 		}
 	}
@@ -367,32 +470,29 @@ func mergeVhost(have, next *glooOptions) *glooOptions {
 		have.issuerOf[k] = v
 	}
 	if next.rbacFound {
-		have.authz, have.rbacOff, have.rbacFound = next.authz, next.rbacOff, true
+		have.rbac, have.rbacOff, have.rbacFound = next.rbac, next.rbacOff, true
 	}
 	return have
 }
 
 // routeEffective is a route's requirement and policy: the route's stages replace the virtual
 // host's, a disabled stage is removed, the route's rbac replaces the virtual host's.
-func routeEffective(vhost, route *glooOptions) (*requirement, *policy) {
+func (c *converter) routeEffective(vhost, route *glooOptions) (*requirement, *policy) {
 	g := &glooOptions{stages: map[string]*requirement{}, disabled: route.disabled}
 	var authz *policy
 	if vhost != nil {
 		for k, v := range vhost.stages {
 			g.stages[k] = v
 		}
-		if !vhost.rbacOff {
-			authz = vhost.authz
+		if !vhost.rbacOff && !route.rbacFound {
+			authz = c.glooMergedRBAC(vhost)
 		}
 	}
 	for k, v := range route.stages {
 		g.stages[k] = v
 	}
-	if route.rbacFound {
-		authz = route.authz
-		if route.rbacOff {
-			authz = nil
-		}
+	if route.rbacFound && !route.rbacOff {
+		authz = c.glooMergedRBAC(route)
 	}
 	req := g.requirement()
 	if req == nil || authz == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/migrate"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/envoyconfig"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
 )
 
 // TestFieldMappings checks the README's field tables row by row where the fixtures do not: each
@@ -146,4 +147,62 @@ spec:
 			}
 		})
 	}
+}
+
+// TestGlooPermissionsThroughTheFilter: virtual-host rbac with overlapping permissions gives
+// Envoy RBAC's answers: a request is allowed when some policy whose permission covers its path
+// and method lists the token's principal; else 403.
+func TestGlooPermissionsThroughTheFilter(t *testing.T) {
+	jwks, _ := jsonFile(t, "testdata/keys/rsa-public.jwks.json")
+	input := `
+apiVersion: gateway.solo.io/v1
+kind: VirtualService
+spec:
+  virtualHost:
+    options:
+      jwt:
+        providers:
+          p: {issuer: https://a, jwks: {local: {key: '` + jwks + `'}}}
+      rbac:
+        policies:
+          admins:
+            permissions: {pathPrefix: /api/admin}
+            principals: [{jwtPrincipal: {claims: {role: admin}}}]
+          readers:
+            permissions: {pathPrefix: /api, methods: [GET]}
+            principals: [{jwtPrincipal: {claims: {role: reader}}}]
+          staff:
+            principals: [{jwtPrincipal: {claims: {role: staff}}}]
+`
+	res, err := migrate.Convert("gloo-edge", []byte(input), migrate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Drops) != 0 {
+		t.Errorf("drops: %v", res.Drops)
+	}
+	as := func(role string) []tok { return []tok{bearer(claims("iss", "https://a", "role", role))} }
+	calls := []call{
+		{name: "admin POST /api/admin/x", method: "POST", path: "/api/admin/x", tokens: as("admin"), want: 200},
+		{name: "reader GET /api/admin/x (its GET covers /api...)", path: "/api/admin/x", tokens: as("reader"), want: 200},
+		{name: "reader POST /api/admin/x: 403", method: "POST", path: "/api/admin/x", tokens: as("reader"), want: 403},
+		{name: "admin GET /api/pets: 403", path: "/api/pets", tokens: as("admin"), want: 403},
+		{name: "reader GET /api/pets", path: "/api/pets", tokens: as("reader"), want: 200},
+		{name: "reader DELETE /api/pets: 403", method: "DELETE", path: "/api/pets", tokens: as("reader"), want: 403},
+		{name: "staff anywhere", method: "PUT", path: "/other", tokens: as("staff"), want: 200},
+		{name: "staff /api/admin", method: "DELETE", path: "/api/admin", tokens: as("staff"), want: 200},
+		{name: "nobody: 403", path: "/other", tokens: as("guest"), want: 403},
+		{name: "no token: 401", path: "/other", want: 401},
+	}
+	filtertest.Run(t, filtertest.Options{Config: res.Config}, func(t *testing.T, h filtertest.Host) {
+		for _, c := range calls {
+			_, lr, _ := send(t, h, c, serveJWKS)
+			switch {
+			case c.want == 200 && lr != nil:
+				t.Errorf("%s: got %d %q", c.name, lr.Status, lr.Body)
+			case c.want != 200 && (lr == nil || int(lr.Status) != c.want):
+				t.Errorf("%s: want %d, got %+v", c.name, c.want, lr)
+			}
+		}
+	})
 }
