@@ -77,6 +77,13 @@ var fixtures = []fixture{
 		{name: "valid token", tokens: []tok{bearer(claims("iss", istioIss, "sub", istioIss))}, want: 200},
 		{name: "invalid token: 401", tokens: []tok{{claims: claims("iss", istioIss), tamper: true}}, want: 401},
 	}},
+	{file: "istio/per-path.yaml", served: true, calls: []call{
+		{name: "/headers without a token: 403", path: "/headers", want: 403},
+		{name: "/headers with a token", path: "/headers", tokens: []tok{bearer(claims("iss", istioIss, "sub", istioIss))}, want: 200},
+		{name: "/ip without a token", path: "/ip", want: 200},
+		{name: "/headers/x is another path", path: "/headers/x", want: 200},
+		{name: "/ip with an invalid token: 401", path: "/ip", tokens: []tok{{claims: claims("iss", istioIss), tamper: true}}, want: 401},
+	}},
 	{file: "istio/authz-jwt.yaml", drops: []string{"spec.selector", "spec.selector"}, calls: []call{
 		{name: "principal in group1", tokens: []tok{bearer(claims("iss", istioIss, "sub", istioIss, "groups", []any{"group1", "group2"}))}, want: 200},
 		{name: "principal without group1", tokens: []tok{bearer(claims("iss", istioIss, "sub", istioIss, "groups", []any{"group2"}))}, want: 403},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -70,20 +71,19 @@ func (c *converter) istio(docs []*document) {
 	if len(reqs) > 1 {
 		req = anyOf(append(names, allOf(reqs...))...)
 	}
-	r := &rule{Match: prefixMatch("/"), Requires: req}
+	rules := []*rule{{Match: prefixMatch("/"), Requires: req}}
 	if len(authzs) > 0 {
 		az := istioAuthz{c: c, spaceDelimited: spaceDelimited, issuers: issuers}
-		p := az.policies(authzs)
-		if p != nil {
-			r.XAuthorize = p.written()
-		}
+		rules = az.rules(authzs, req)
 	}
-	if r.XAuthorize == nil {
-		// Istio bypasses CORS preflight requests in its jwt_authn configuration; with an
-		// authorization policy, Istio's RBAC filter still checks them, so it stays off then.
-		c.cfg.BypassCorsPreflight = true
+	bypass := true
+	for _, r := range rules {
+		bypass = bypass && r.XAuthorize == nil
 	}
-	c.cfg.Rules = append(c.cfg.Rules, r)
+	// Istio bypasses CORS preflight requests in its jwt_authn configuration; with an
+	// authorization policy, Istio's RBAC filter still checks them, so it stays off then.
+	c.cfg.BypassCorsPreflight = bypass
+	c.cfg.Rules = append(c.cfg.Rules, rules...)
 }
 
 func istioProviderName(d *document, i int) string {
@@ -210,19 +210,87 @@ func (c *converter) istioProvider(o obj, r *securityv1beta1.JWTRule) *provider {
 	return p
 }
 
-// istioAuthz converts AuthorizationPolicies into one x_authorize policy.
+// istioAuthz converts AuthorizationPolicies into rules with x_authorize.
 type istioAuthz struct {
 	c              *converter
 	spaceDelimited map[string]bool
 	issuers        []string
-	tokenless      []string // where Istio lets a request without a token through and we do not
 }
 
-func (az *istioAuthz) policies(docs []*document) *policy {
+// istioRule is one converted AuthorizationPolicy rule: the condition on the verified token
+// (from and when), and the requests it applies to (to: any of ops; none: every request).
+type istioRule struct {
+	deny       bool
+	who        *policy
+	needsToken bool // it can only hold for a request with a token
+	ops        []istioOp
+}
+
+// istioOp is an operation: any of its paths (none: every path) and methods (none: every method).
+type istioOp struct {
+	paths   []istioPath
+	methods []string
+}
+
+type istioPath struct {
+	value  string
+	prefix bool // "/api/*" is the prefix "/api/"
+}
+
+// istioCell is a set of requests every rule either covers entirely or not at all: an exact
+// path, or a path prefix not covered by an earlier cell, or the rest; and one method or the
+// others.
+type istioCell struct {
+	path   string
+	exact  bool
+	method string
+}
+
+func (cell istioCell) match() routeMatch {
+	m := prefixMatch(cell.path)
+	switch {
+	case cell.exact:
+		m = pathMatch(cell.path)
+	case cell.path == "":
+		m = prefixMatch("/")
+	}
+	if cell.method != "" {
+		m.Headers = []headerMatcher{methodMatcher([]string{cell.method})}
+	}
+	return m
+}
+
+func (op istioOp) coversPath(cell istioCell) bool {
+	if len(op.paths) == 0 {
+		return true
+	}
+	for _, p := range op.paths {
+		if p.prefix && strings.HasPrefix(cell.path, p.value) || !p.prefix && cell.exact && cell.path == p.value {
+			return true
+		}
+	}
+	return false
+}
+
+func (r istioRule) covers(cell istioCell) bool {
+	if r.ops == nil {
+		return true
+	}
+	for _, op := range r.ops {
+		if op.coversPath(cell) && (len(op.methods) == 0 || cell.method != "" && contains(op.methods, cell.method)) {
+			return true
+		}
+	}
+	return false
+}
+
+// rules converts the AuthorizationPolicies: for each cell of requests, x_authorize is NOT(every
+// DENY rule covering it) AND (any ALLOW rule covering it; none: 403), Istio's evaluation. A cell
+// where Istio lets every request through, with or without a token, gets no x_authorize.
+func (az *istioAuthz) rules(docs []*document, req *requirement) []*rule {
 	c := az.c
-	allow := []*policy{}
-	haveAllow, haveDeny, denyCoversTokenless := false, false, false
-	deny := always()
+	var rules []istioRule
+	haveAllow := false
 	for _, d := range docs {
 		var ap securityv1beta1.AuthorizationPolicy
 		spec := istioSpec(d, &ap)
@@ -244,74 +312,129 @@ func (az *istioAuthz) policies(docs []*document) *policy {
 				continue
 			}
 			haveAllow = true
-			for i, r := range ap.GetRules() {
-				p, needsToken, ok := az.rule(ruleObjs[i], r, false)
-				if !ok {
-					continue
-				}
-				allow = append(allow, p)
-				if !needsToken {
-					az.tokenless = append(az.tokenless, fmt.Sprintf("document %d %s, which Istio matches without a token too", d.index, spec.at(fmt.Sprintf("rules[%d]", i))))
-				}
-			}
-		case securityv1beta1.AuthorizationPolicy_DENY:
-			for i, r := range ap.GetRules() {
-				p, needsToken, ok := az.rule(ruleObjs[i], r, true)
-				if !ok {
-					continue
-				}
-				np, err := not(p)
-				if err != nil {
-					c.dropWidens(ruleObjs[i], "", "cannot be negated for a DENY rule: "+err.Error())
-					continue
-				}
-				haveDeny = true
-				if !needsToken {
-					denyCoversTokenless = true
-				}
-				if deny, err = and(deny, np); err != nil {
-					panic(&InputError{Doc: d.index, Path: spec.at("rules"), Msg: err.Error()})
-				}
+		}
+		deny := ap.GetAction() == securityv1beta1.AuthorizationPolicy_DENY
+		for i, r := range ap.GetRules() {
+			if ir, ok := az.rule(ruleObjs[i], r, deny); ok {
+				rules = append(rules, ir)
 			}
 		}
 	}
-	p := deny
-	switch {
-	case haveAllow && len(allow) > 0:
-		var err error
-		if p, err = and(deny, or(allow...)); err != nil {
-			panic(&InputError{Doc: docs[0].index, Msg: err.Error()})
+	var out []*rule
+	for _, cell := range istioCells(rules) {
+		allow, deny := []*policy{}, always()
+		allowTokenless, denyTokenless := false, false
+		for _, r := range rules {
+			if !r.covers(cell) {
+				continue
+			}
+			if !r.deny {
+				allow = append(allow, r.who)
+				allowTokenless = allowTokenless || !r.needsToken
+				continue
+			}
+			nw, err := not(r.who)
+			if err != nil {
+				panic(&InputError{Doc: docs[0].index, Msg: "a DENY rule cannot be negated: " + err.Error()})
+			}
+			if deny, err = and(deny, nw); err != nil {
+				panic(&InputError{Doc: docs[0].index, Msg: err.Error()})
+			}
+			denyTokenless = denyTokenless || !r.needsToken
 		}
-	case !haveDeny:
-		return nil
-	case !denyCoversTokenless:
-		az.tokenless = append(az.tokenless, "the DENY policies, which let a request without a token through")
+		p := deny
+		if haveAllow {
+			var err error
+			if p, err = and(deny, or(allow...)); err != nil {
+				panic(&InputError{Doc: docs[0].index, Msg: err.Error()})
+			}
+		}
+		tokenlessPass := (!haveAllow || allowTokenless) && !denyTokenless
+		r := &rule{Match: cell.match(), Requires: req}
+		if !p.isAlways() || !tokenlessPass {
+			r.XAuthorize = p.written()
+			if tokenlessPass {
+				m, _ := json.Marshal(r.Match)
+				c.note("rule %s: x_authorize answers 403 to a request without a verified token, which Istio lets through here", m)
+			}
+		}
+		out = append(out, r)
 	}
-	for _, t := range az.tokenless {
-		c.note("x_authorize answers 403 to every request without a verified token: narrower than %s", t)
-	}
-	return p
+	return out
 }
 
-// rule converts one Istio rule into a policy on the verified token's claims. For an ALLOW rule
-// an unconvertible condition is dropped (the rule then matches more: WARNING); a DENY rule
-// with one is dropped whole (WARNING). ok is false when the rule is dropped.
-func (az *istioAuthz) rule(o obj, r *securityv1beta1.Rule, deny bool) (*policy, bool, bool) {
+// istioCells: the exact paths, then the prefixes (longest first), then the rest; each split by
+// the methods the rules covering it name, then any other method.
+func istioCells(rules []istioRule) []istioCell {
+	var exact, prefixes []string
+	for _, r := range rules {
+		for _, op := range r.ops {
+			for _, p := range op.paths {
+				switch {
+				case p.prefix && !contains(prefixes, p.value):
+					prefixes = append(prefixes, p.value)
+				case !p.prefix && !contains(exact, p.value):
+					exact = append(exact, p.value)
+				}
+			}
+		}
+	}
+	sort.Strings(exact)
+	sort.SliceStable(prefixes, func(i, j int) bool { return len(prefixes[i]) > len(prefixes[j]) })
+	var paths []istioCell
+	for _, e := range exact {
+		paths = append(paths, istioCell{path: e, exact: true})
+	}
+	for _, p := range prefixes {
+		if p != "" {
+			paths = append(paths, istioCell{path: p})
+		}
+	}
+	paths = append(paths, istioCell{})
+	var cells []istioCell
+	for _, pc := range paths {
+		var methods []string
+		for _, r := range rules {
+			for _, op := range r.ops {
+				if op.coversPath(pc) {
+					for _, m := range op.methods {
+						if !contains(methods, m) {
+							methods = append(methods, m)
+						}
+					}
+				}
+			}
+		}
+		sort.Strings(methods)
+		for _, m := range methods {
+			cells = append(cells, istioCell{path: pc.path, exact: pc.exact, method: m})
+		}
+		cells = append(cells, pc)
+	}
+	return cells
+}
+
+// rule converts one Istio rule. For an ALLOW rule an unconvertible condition is dropped (the
+// rule then matches more: WARNING); a DENY rule with one is dropped whole (WARNING).
+func (az *istioAuthz) rule(o obj, r *securityv1beta1.Rule, deny bool) (istioRule, bool) {
 	c := az.c
 	for _, k := range []string{"from", "to", "when"} {
 		o.seen[k] = true
 	}
 	var unsupported []string
-	needsToken := false
-	p := always()
+	ir := istioRule{deny: deny, who: always()}
 	conj := func(q *policy) {
 		var err error
-		if p, err = and(p, q); err != nil {
+		if ir.who, err = and(ir.who, q); err != nil {
 			panic(&InputError{Doc: o.doc.index, Path: o.path, Msg: err.Error()})
 		}
 	}
-	if len(r.GetTo()) > 0 {
-		unsupported = append(unsupported, "to (operations: hosts, ports, methods, paths)")
+	for i, t := range r.GetTo() {
+		op, bad := istioOperation(t.GetOperation())
+		for _, b := range bad {
+			unsupported = append(unsupported, fmt.Sprintf("to[%d].operation.%s", i, b))
+		}
+		ir.ops = append(ir.ops, op)
 	}
 	var froms []*policy
 	for i, f := range r.GetFrom() {
@@ -332,7 +455,7 @@ func (az *istioAuthz) rule(o obj, r *securityv1beta1.Rule, deny bool) (*policy, 
 			}
 			if len(alts) > 0 {
 				fp, _ = and(fp, or(alts...))
-				needsToken = true
+				ir.needsToken = true
 			}
 		}
 		for _, v := range s.GetNotRequestPrincipals() {
@@ -359,17 +482,59 @@ func (az *istioAuthz) rule(o obj, r *securityv1beta1.Rule, deny bool) (*policy, 
 			unsupported = append(unsupported, fmt.Sprintf("when[%d] (key %q)", i, w.GetKey()))
 			continue
 		}
-		needsToken = needsToken || positive
+		ir.needsToken = ir.needsToken || positive
 		conj(q)
 	}
 	if len(unsupported) > 0 {
 		if deny {
-			c.dropWidens(o, "", "a DENY rule with conditions on more than the verified token is dropped whole ("+strings.Join(unsupported, ", ")+"): requests it refused may pass; keep this rule in an Istio AuthorizationPolicy")
-			return nil, false, false
+			c.dropWidens(o, "", "a DENY rule with conditions this filter cannot check is dropped whole ("+strings.Join(unsupported, ", ")+"): requests it refused may pass; keep this rule in an Istio AuthorizationPolicy")
+			return istioRule{}, false
 		}
-		c.dropWidens(o, "", "conditions on more than the verified token are dropped from this ALLOW rule ("+strings.Join(unsupported, ", ")+"): it now allows every request whose token meets the rest; keep the full rule in an Istio AuthorizationPolicy")
+		c.dropWidens(o, "", "conditions this filter cannot check are dropped from this ALLOW rule ("+strings.Join(unsupported, ", ")+"): it now allows every request that meets the rest; keep the full rule in an Istio AuthorizationPolicy")
 	}
-	return p, needsToken, true
+	return ir, true
+}
+
+// istioOperation converts an operation's paths (exact, "<prefix>*", "*") and methods; it
+// returns the fields it cannot convert, which are left out.
+func istioOperation(op *securityv1beta1.Operation) (istioOp, []string) {
+	var out istioOp
+	var bad []string
+	badPath := false
+	for _, p := range op.GetPaths() {
+		switch {
+		case p == "*":
+		case strings.HasSuffix(p, "*") && strings.HasPrefix(p, "/") && !strings.ContainsAny(p[:len(p)-1], "*{}"):
+			out.paths = append(out.paths, istioPath{value: strings.TrimSuffix(p, "*"), prefix: true})
+		case strings.HasPrefix(p, "/") && !strings.ContainsAny(p, "*{}"):
+			out.paths = append(out.paths, istioPath{value: p})
+		default:
+			bad = append(bad, fmt.Sprintf("paths %q (only exact, \"<prefix>*\" and \"*\")", p))
+			badPath = true
+		}
+	}
+	if badPath || contains(op.GetPaths(), "*") {
+		out.paths = nil // every path
+	}
+	for _, m := range op.GetMethods() {
+		if m == "*" {
+			out.methods = nil
+			break
+		}
+		if !headerName.MatchString(m) {
+			bad = append(bad, fmt.Sprintf("methods %q", m))
+			continue
+		}
+		out.methods = append(out.methods, m)
+	}
+	for name, l := range map[string][]string{"hosts": op.GetHosts(), "notHosts": op.GetNotHosts(), "ports": op.GetPorts(),
+		"notPorts": op.GetNotPorts(), "notMethods": op.GetNotMethods(), "notPaths": op.GetNotPaths()} {
+		if len(l) > 0 {
+			bad = append(bad, name)
+		}
+	}
+	sort.Strings(bad)
+	return out, bad
 }
 
 func istioSourceOthers(s *securityv1beta1.Source) []string {
