@@ -456,3 +456,22 @@ func TestFixtureOutputIsJSON(t *testing.T) {
 }
 
 func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
+
+// TestConversionIsDeterministic: converting the same input again gives the same bytes, drops
+// and notes (map orders never leak into the output).
+func TestConversionIsDeterministic(t *testing.T) {
+	for _, f := range append(fixtures, pendingFixtures...) {
+		first := convertFixture(t, f)
+		for i := 0; i < 5; i++ {
+			again := convertFixture(t, f)
+			if string(again.Config) != string(first.Config) || len(again.Drops) != len(first.Drops) || strings.Join(again.Notes, "\n") != strings.Join(first.Notes, "\n") {
+				t.Fatalf("%s: conversion %d differs from the first", f.file, i+2)
+			}
+			for j := range again.Drops {
+				if again.Drops[j] != first.Drops[j] {
+					t.Fatalf("%s: drop %d differs: %s / %s", f.file, j, again.Drops[j], first.Drops[j])
+				}
+			}
+		}
+	}
+}

@@ -242,9 +242,14 @@ func (c *converter) glooRBAC(r obj, issuerOf map[string]string) []glooRBACPolicy
 			}
 			if prov := jp.Str("provider"); prov != "" {
 				iss := ""
-				for name, i := range issuerOf {
-					if strings.HasSuffix(name, "-"+prov) || name == prov {
-						iss = i
+				names := make([]string, 0, len(issuerOf))
+				for name := range issuerOf {
+					names = append(names, name)
+				}
+				sort.Strings(names)
+				for _, name := range names {
+					if iss == "" && (name == "gloo-"+prov || name == prov) {
+						iss = issuerOf[name]
 					}
 				}
 				if iss == "" {
