@@ -1,7 +1,10 @@
 package migrate_test
 
 import (
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -393,12 +396,12 @@ func serveJWKS(filtertest.Callout) filtertest.CalloutResponse {
 
 var (
 	keyOnce       sync.Once
-	testKey       *testjwt.TestKey
+	testKey       *testjwt.Key
 	errLoadingKey error
 )
 
 // fixtureKey is the checked-in key whose public half the fixtures embed (testdata/keys).
-func fixtureKey(t *testing.T) *testjwt.TestKey {
+func fixtureKey(t *testing.T) *testjwt.Key {
 	t.Helper()
 	keyOnce.Do(func() {
 		data, err := os.ReadFile("testdata/keys/rsa-private.pem")
@@ -406,7 +409,17 @@ func fixtureKey(t *testing.T) *testjwt.TestKey {
 			errLoadingKey = err
 			return
 		}
-		testKey, errLoadingKey = testjwt.RSAKeyFromPEM("test-rsa", data)
+		block, _ := pem.Decode(data)
+		if block == nil {
+			errLoadingKey = errors.New("testdata/keys/rsa-private.pem: no PEM block")
+			return
+		}
+		private, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			errLoadingKey = err
+			return
+		}
+		testKey, errLoadingKey = testjwt.NewKey("migrate-fixtures", private)
 	})
 	if errLoadingKey != nil {
 		t.Fatal(errLoadingKey)
@@ -428,9 +441,12 @@ func mint(t *testing.T, tk tok) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := fixtureKey(t).Token(string(payload))
+	const header = `{"alg":"RS256","kid":"test-rsa","typ":"JWT"}`
+	var s string
 	if tk.otherKey {
-		s = testjwt.Keys(t).RS256.TokenWithHeader(`{"alg":"RS256","kid":"test-rsa","typ":"JWT"}`, string(payload))
+		s = testjwt.Keys(t).RS256.TokenWithHeader(header, string(payload))
+	} else if s, err = testjwt.SignToken("RS256", fixtureKey(t), header, string(payload)); err != nil {
+		t.Fatal(err)
 	}
 	if tk.tamper {
 		// Change the signature's first character.

@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"net/http"
 	"net/url"
 	"os"
@@ -35,12 +37,24 @@ func TestGlooMeshExampleThroughMigrateAndEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := testjwt.RSAKeyFromPEM("test-rsa", keyPEM)
+	block, _ := pem.Decode(keyPEM)
+	if block == nil {
+		t.Fatal("rsa-private.pem: no PEM block")
+	}
+	private, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := testjwt.NewKey("migrate-fixtures", private)
 	if err != nil {
 		t.Fatal(err)
 	}
 	token := func(tamper bool) string {
-		s := key.Token(`{"iss":"https://dev.example.com","exp":4102444800,"org":"solo-io","email":"dev@solo.io"}`)
+		s, err := testjwt.SignToken("RS256", key, `{"alg":"RS256","kid":"test-rsa","typ":"JWT"}`,
+			`{"iss":"https://dev.example.com","exp":4102444800,"org":"solo-io","email":"dev@solo.io"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if tamper { // change the signature's first character
 			dot := strings.LastIndexByte(s, '.')
 			c := byte('A')
