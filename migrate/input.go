@@ -76,12 +76,28 @@ func splitDocuments(input []byte) ([]*document, error) {
 		}
 		d := &document{index: i + 1}
 		d.root = obj{doc: d, m: m, seen: map[string]bool{}}
-		docs = append(docs, d)
+		docs = append(docs, expandList(d)...)
 	}
 	if len(docs) == 0 {
 		return nil, &InputError{Msg: "no document in the input"}
 	}
 	return docs, nil
+}
+
+// expandList turns a Kubernetes List (what kubectl get -o yaml prints for several resources)
+// into one document per item; their paths start with items[i].
+func expandList(d *document) []*document {
+	if d.root.m["kind"] != "List" || d.root.m["apiVersion"] != "v1" {
+		return []*document{d}
+	}
+	var out []*document
+	for _, item := range d.root.List("items") {
+		doc := &document{index: d.index}
+		item.doc = doc
+		doc.root = item
+		out = append(out, doc)
+	}
+	return out
 }
 
 // splitYAMLStream cuts at document separators: a line that is "---", possibly followed by

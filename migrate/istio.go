@@ -107,11 +107,11 @@ type specObj struct {
 func istioSpec(d *document, msg proto.Message) specObj {
 	spec, ok := d.root.Obj("spec")
 	if !ok {
-		spec = obj{doc: d, path: "spec", m: map[string]any{}, seen: map[string]bool{}}
+		spec = obj{doc: d, path: d.root.at("spec"), m: map[string]any{}, seen: map[string]bool{}}
 	}
 	raw, _ := json.Marshal(spec.m)
 	if err := (protojson.UnmarshalOptions{}).Unmarshal(raw, msg); err != nil {
-		path, why := locateProtoError(spec.m, msg, "spec", err)
+		path, why := locateProtoError(spec.m, msg, spec.path, err)
 		panic(&InputError{Doc: d.index, Path: path, Msg: why})
 	}
 	return specObj{spec}

@@ -155,3 +155,20 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestKubectlListIsRead: kubectl get -o yaml prints several resources as a List; its items are
+// the documents, and paths in messages start with items[i].
+func TestKubectlListIsRead(t *testing.T) {
+	list := "apiVersion: v1\nkind: List\nitems:\n" +
+		"- apiVersion: security.istio.io/v1\n  kind: RequestAuthentication\n  metadata: {name: ra, namespace: foo}\n  spec:\n    jwtRules:\n    - issuer: https://a\n      jwks: '{\"keys\":[]}'\n" +
+		"- apiVersion: security.istio.io/v1\n  kind: AuthorizationPolicy\n  metadata: {name: ap, namespace: foo}\n  spec:\n    selector: {matchLabels: {app: x}}\n    rules:\n    - from:\n      - source: {requestPrincipals: ['*']}\n"
+	code, out, errs := runCmd(t, list, "-from", "istio")
+	if code != exitDropped || !strings.Contains(out, `"x_authorize": {}`) ||
+		!strings.HasPrefix(errs, "document 1 (AuthorizationPolicy foo/ap): items[1].spec.selector: dropped: ") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+	code, _, errs = runCmd(t, "apiVersion: v1\nkind: List\nitems:\n- kind: Secret\n  apiVersion: security.istio.io/v1\n", "-from", "istio")
+	if code != exitBad || !strings.Contains(errs, "document 1: items[0].kind: want RequestAuthentication or AuthorizationPolicy") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
