@@ -44,6 +44,8 @@ type filterConfig struct {
 	denyBody         *denyBody   // x_deny_response
 	validTokens      requirement // x_require_valid_tokens: every token present must verify
 
+	signing *signing // x_signing_keys and the rest of signing.go; nil when unused
+
 	warnings []string // logged at plugin start
 }
 
@@ -51,6 +53,9 @@ type rule struct {
 	match *request.Matcher
 	req   requirement // nil: matching requests pass without verification
 	authz *authorizer // x_authorize: a policy on the verified tokens' claims; nil when absent
+	// x_sign and x_backend_token (signing.go); nil when absent
+	sign    *signRule
+	backend *backendTokenRule
 }
 
 // defaultReportOnlyHeader is the x_report_only header when none is named.
@@ -148,6 +153,7 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 	if raw.RequireValidTokens {
 		rt.validTokens = everyTokenRequirement{}
 	}
+	compileSigning(raw, rt, env, probs, func(h string) { sanitize[h] = true })
 	rt.sanitizeSet = sanitize
 
 	if len(probs.List) > 0 {

@@ -46,6 +46,8 @@ type httpContext struct {
 	rule    *rule
 	waiting keys.Waiting // the key entries this request is paused for
 	runs    int
+
+	sign *signResponse // x_sign: the response to sign (sign_response.go); nil on other routes
 }
 
 type filterState uint8
@@ -87,12 +89,18 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	if err := f.sanitize(req); err != nil {
 		return f.fail(status.Internal, req, &counts)
 	}
+	if f.serveJWKS(req) { // x_jwks_endpoint: public, answered before any rule
+		return types.ActionPause
+	}
 
 	if f.rt.bypassCorsPreflight && isCorsPreflight(req) {
 		counts[metrics.CorsPreflightBypassed]++
 		return f.pass(&counts)
 	}
 	ru := f.rt.findRule(req)
+	if err := f.startSign(ru, req); err != nil {
+		return f.fail(status.Internal, req, &counts)
+	}
 	if ru == nil || ru.req == nil {
 		return f.pass(&counts)
 	}
@@ -142,6 +150,15 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 		if st != status.OK {
 			counts[metrics.ReportOnlyDenied]++
 		}
+	}
+	if st == status.OK && f.rule.backend != nil && len(out.verified) > 0 {
+		op, ok := f.backendToken(out.verified[0], vc.now)
+		if !ok {
+			counts[metrics.SignFailed]++
+			return f.fail(status.Internal, req, counts)
+		}
+		out.ops = append(out.ops, op)
+		counts[metrics.BackendTokenIssued]++
 	}
 	if err := applyHeaderOps(req, out.ops); err != nil {
 		return f.fail(status.Internal, req, counts)

@@ -47,6 +47,11 @@ type RawConfig struct {
 	DenyResponse       *RawDenyResponse
 	RequireValidTokens bool
 	TokenLimits        verifier.Limits // zero fields: the verifier's defaults
+
+	// signing (signing_config.go)
+	SigningKeys  *RawSigningKeys
+	JWKSEndpoint *RawJWKSEndpoint
+	HoldHeaders  bool // x_allow_on_headers_stop_iteration
 }
 
 type RawNamedRequirement struct {
@@ -156,7 +161,9 @@ type RawRule struct {
 	Match           *RawRouteMatch
 	Requires        *RawRequirement // nil: no requirement (the rule lets requests through)
 	RequirementName string
-	Authorize       *RawAuthorize // x_authorize (authorize_config.go); nil when absent
+	Authorize       *RawAuthorize    // x_authorize (authorize_config.go); nil when absent
+	Sign            *RawSign         // x_sign (signing_config.go); nil when absent
+	BackendToken    *RawBackendToken // x_backend_token (signing_config.go); nil when absent
 }
 
 type PathKind uint8
@@ -247,13 +254,17 @@ func Parse(data []byte) (*RawConfig, []string) {
 	top := decodeObject(root, "", probs, "@type",
 		"providers", "rules", "filter_state_rules", "bypass_cors_preflight", "requirement_map",
 		"strip_failure_response", "stat_prefix",
-		"x_report_only", "x_deny_response", "x_require_valid_tokens", "x_token_limits")
+		"x_report_only", "x_deny_response", "x_require_valid_tokens", "x_token_limits",
+		"x_signing_keys", "x_jwks_endpoint", "x_allow_on_headers_stop_iteration")
 	cfg := &RawConfig{
 		BypassCorsPreflight:  top.boolean("bypass_cors_preflight"),
 		StripFailureResponse: top.boolean("strip_failure_response"),
 		StatPrefix:           top.str("stat_prefix"),
 		RequireValidTokens:   top.boolean("x_require_valid_tokens"),
+		HoldHeaders:          top.boolean("x_allow_on_headers_stop_iteration"),
 	}
+	cfg.SigningKeys = parseSigningKeys(top, probs)
+	cfg.JWKSEndpoint = parseJWKSEndpoint(top, probs)
 	// A typed_config pasted whole carries its type URL; accept it when it names this type.
 	if t := top.str("@type"); top.has("@type") && t != jwtAuthenticationType {
 		probs.Add(top.at("@type"), "must be "+jwtAuthenticationType)
@@ -646,7 +657,7 @@ func parseRequirement(v gjson.Result, path string, probs *Problems) *RawRequirem
 }
 
 func parseRule(v gjson.Result, path string, probs *Problems) *RawRule {
-	o := decodeObject(v, path, probs, "match", "requires", "requirement_name", "x_authorize")
+	o := decodeObject(v, path, probs, "match", "requires", "requirement_name", "x_authorize", "x_sign", "x_backend_token")
 	r := &RawRule{Path: path}
 	if o == nil {
 		probs.Add(path, "must be an object (a RequirementRule)")
@@ -670,6 +681,8 @@ func parseRule(v gjson.Result, path string, probs *Problems) *RawRule {
 	if az, ok := o.raw("x_authorize"); ok {
 		r.Authorize = parseAuthorize(az, o.at("x_authorize"), probs)
 	}
+	r.Sign = parseSign(o, probs)
+	r.BackendToken = parseBackendToken(o, probs)
 	return r
 }
 
