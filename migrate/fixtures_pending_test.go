@@ -7,10 +7,10 @@ import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
 )
 
-// Fixtures whose configurations use extensions other branches add: remote_jwks.x_discovery
-// (OIDC discovery) and x_signing_keys / x_sign (signing). They convert and validate like the
-// others (TestFixturesConvert); TestPendingFeatureFixturesBehave runs them through the filter
-// and passes only once those extensions are merged.
+// Fixtures whose configurations use an extension another branch adds: remote_jwks.x_discovery
+// (OIDC discovery). They convert and validate like the others (TestFixturesConvert);
+// TestPendingFeatureFixturesBehave runs them through the filter and passes only once that
+// extension is merged.
 var pendingFixtures = []fixture{
 	{file: "istio/discovery.yaml", notes: []string{"x_discovery"}, served: true, calls: []call{
 		{name: "no token passes", want: 200},
@@ -18,15 +18,9 @@ var pendingFixtures = []fixture{
 		{name: "invalid token: 401", tokens: []tok{{claims: claims("iss", "https://example.com/", "aud", "bookstore_android.apps.example.com"), tamper: true}}, want: 401},
 		{name: "wrong audience: 403", tokens: []tok{bearer(claims("iss", "https://example.com/", "aud", "other"))}, want: 403},
 	}},
-	{file: "krakend/signer.json", drops: []string{"auth/signer.disable_jwk_security"}, calls: []call{
-		// The filter starts with x_signing_keys and the rule's x_sign, and the request
-		// reaches the upstream (signing the answer's body needs a response-body API that
-		// filtertest does not have yet).
-		{name: "token endpoint", method: "POST", path: "/token", want: 200},
-	}},
 }
 
-// TestPendingFeatureFixturesBehave needs x_discovery and x_signing_keys/x_sign in the filter.
+// TestPendingFeatureFixturesBehave needs x_discovery in the filter.
 func TestPendingFeatureFixturesBehave(t *testing.T) {
 	for _, f := range pendingFixtures {
 		t.Run(f.file, func(t *testing.T) { runFixture(t, f, serveDiscovery) })

@@ -169,6 +169,9 @@ var fixtures = []fixture{
 		{name: "the placeholder is one segment", method: "POST", path: "/users/42/x", want: 200},
 		{name: "GET is another endpoint", method: "GET", path: "/users/42", want: 200},
 	}},
+	{file: "krakend/signer.json", drops: []string{"auth/signer.disable_jwk_security"}, calls: []call{
+		{name: "token endpoint", method: "POST", path: "/token", want: 200},
+	}},
 	// agentgateway.
 	{file: "agentgateway/strict.yaml", calls: []call{
 		{name: "valid token", path: "/mcp/tools", tokens: []tok{bearer(claims("iss", "agentgateway.dev", "aud", "test.agentgateway.dev"))}, want: 200},
