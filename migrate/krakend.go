@@ -60,6 +60,7 @@ func (c *converter) krakend(docs []*document) {
 			if s, ok := ec.Obj("auth/signer"); ok {
 				sign, keys := c.krakendSigner(s)
 				if sign != nil {
+					c.note("%s: an answer that cannot be signed resets the stream unless Envoy's allow_on_headers_stop_iteration and x_allow_on_headers_stop_iteration are set (then 502); see plugin/EXTENSIONS.md, Signing", s.path)
 					newRule().XSign = sign
 					signing = append(signing, keys...)
 				}
