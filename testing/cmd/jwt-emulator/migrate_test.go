@@ -3,6 +3,7 @@ package main_test
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -84,9 +85,11 @@ func TestGlooMeshExampleThroughMigrateAndEmulator(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		buf := make([]byte, 4096)
-		n, _ := resp.Body.Read(buf)
-		return resp.StatusCode, string(buf[:n]), resp
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(body), resp
 	}
 	if code, body, _ := do("", ""); code != 401 || body != "Jwt is missing" {
 		t.Errorf("no token: %d %q, want 401 Jwt is missing", code, body)
