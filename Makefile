@@ -49,7 +49,7 @@ build-tinygo:
 
 vet:
 	$(GO) vet ./...
-	GOOS=wasip1 GOARCH=wasm $(GO) vet . ./plugin/... ./verifier/ ./signer/
+	GOOS=wasip1 GOARCH=wasm $(GO) vet . ./plugin/... ./verifier/ ./signer/ ./oauth/
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './$(BUILD)/*'))" || { gofmt -l .; echo 'gofmt: files above need formatting'; exit 1; }
 
 # make test: the README's test command (CI runs it through .ci/run).
@@ -64,6 +64,7 @@ TEST_ENV  = JWT_WASM=$(abspath $(WASM)) JWT_WAZERO_CACHE=$(abspath $(BUILD))/waz
 FUZZ_TARGETS = ./verifier/:FuzzParse ./verifier/:FuzzParseJWKS ./verifier/:FuzzParsePEM \
 	./verifier/:FuzzVerify ./verifier/:FuzzDER ./testing/host/:FuzzDecodePairs \
 	./signer/:FuzzSignMembers ./signer/:FuzzParseJWKS \
+	./oauth/:FuzzDPoPVerify ./oauth/:FuzzNormalizeHTU ./oauth/:FuzzProtectedResource \
 	./migrate/:FuzzConvert
 TEST_FUZZTIME ?= 15s
 FUZZTIME  ?= 10m

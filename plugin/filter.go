@@ -48,6 +48,7 @@ type httpContext struct {
 	runs    int
 
 	sign *signResponse // x_sign: the response to sign (sign_response.go); nil on other routes
+	conn connInfo      // read when a provider has x_mtls_bound (resource.go)
 }
 
 type filterState uint8
@@ -93,6 +94,13 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 		return types.ActionPause
 	}
 
+	if f.rt.res.protected != nil && f.serveMetadata(req) {
+		return types.ActionPause
+	}
+	if f.rt.res.needPeerCert {
+		f.conn = readConnInfo()
+	}
+
 	if f.rt.bypassCorsPreflight && isCorsPreflight(req) {
 		counts[metrics.CorsPreflightBypassed]++
 		return f.pass(&counts)
@@ -115,9 +123,11 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	f.runs++
 	out := &outputs{}
 	vc := newVerifyContext(f.rt, req, f.now(), out)
+	vc.conn = &f.conn
 	st := f.rule.req.verify(vc)
 	if st == status.OK && f.rt.validTokens != nil {
 		check := newVerifyContext(f.rt, req, vc.now, nil)
+		check.conn = &f.conn
 		check.parsed = vc.parsed
 		st = f.rt.validTokens.verify(check)
 		addCounts(&vc.counts, &check.counts)
@@ -134,9 +144,16 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 		return types.ActionPause
 	}
 	addCounts(counts, &vc.counts)
+	if st == status.OK && f.rule.res.stepUp != nil && !stepUpMet(f.rule.res.stepUp, out.verified, vc.now) {
+		st = status.StepUpRequired
+		counts[metrics.AuthzDenied]++
+	}
 	if st == status.OK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {
 		st = status.AuthzDenied
 		counts[metrics.AuthzDenied]++
+	}
+	if st == status.OK && len(out.proofs) > 0 {
+		st = recordProofs(out.proofs, vc.now)
 	}
 
 	if err := setMetadata(out.meta); err != nil {
@@ -240,6 +257,7 @@ func (f *httpContext) fail(st status.Status, req *request.Request, counts *[metr
 		scope = f.rule.authz.scope
 	}
 	d := buildDeny(rt, st, req, scope)
+	d.headers = f.resourceChallenges(d.headers, st, req, scope)
 	if err := sendLocalReply(d.code, d.headers, d.body, d.details); err != nil {
 		proxywasm.LogCritical("jwt_authn: sending the local reply failed: " + err.Error())
 	}

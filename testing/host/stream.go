@@ -16,6 +16,11 @@ type StreamOptions struct {
 	Protocol            string // request.protocol; default "HTTP/1.1"
 	MTLS                bool
 	RequestedServerName string
+	// PeerCertificateSHA256 answers connection.sha256_peer_certificate_digest: the SHA-256 of
+	// the client certificate's DER as lower-case hex, as Envoy gives it
+	// (Ssl::ConnectionInfo::sha256PeerCertificateDigest). Empty: no client certificate, and
+	// the property is absent, as in Envoy.
+	PeerCertificateSHA256 string
 }
 
 // LocalResponse is what the module asked for with proxy_send_local_response.

@@ -49,6 +49,7 @@ type config struct {
 	wasm, configPath, listen, upstream, now, profile string
 	workers                                          int
 	clusters                                         clusterFlag
+	clientCertDigest                                 string
 	env                                              envFlag
 	allowStopIteration                               bool
 }
@@ -106,8 +107,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Var(c.env, "env", "NAME=VALUE: a VM environment variable (vm_config.environment_variables), for environment_variable key sources (repeatable)")
 	fs.BoolVar(&c.allowStopIteration, "allow-on-headers-stop-iteration", false,
 		"the Wasm filter's PluginConfig.allow_on_headers_stop_iteration (Envoy 1.35+): a headers callback may hold the headers while body callbacks go on")
+	fs.StringVar(&c.clientCertDigest, "client-cert-digest", "", "HEX: every request arrives with a client certificate whose SHA-256 is these 64 hex digits (connection.sha256_peer_certificate_digest)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.clientCertDigest != "" {
+		d, err := parseCertDigest(c.clientCertDigest)
+		if err != nil {
+			return c, err
+		}
+		c.clientCertDigest = d
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -116,6 +125,20 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-workers must be at least 1, got %d", c.workers)
 	}
 	return c, nil
+}
+
+// parseCertDigest checks a -client-cert-digest value and returns it in lower case, as Envoy
+// gives the property.
+func parseCertDigest(s string) (string, error) {
+	if len(s) != 64 {
+		return "", fmt.Errorf("-client-cert-digest: want 64 hex digits (a SHA-256), got %d characters", len(s))
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return "", fmt.Errorf("-client-cert-digest: %q is not a hex digit", c)
+		}
+	}
+	return strings.ToLower(s), nil
 }
 
 func profileList() string {
@@ -207,7 +230,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: &proxy{host: h, upstream: up, listen: ln.Addr().String()}, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: &proxy{host: h, upstream: up, listen: ln.Addr().String(), clientCertDigest: c.clientCertDigest}, ReadHeaderTimeout: 10 * time.Second}
 	go runTimers(ctx, h)
 
 	errc := make(chan error, 1)

@@ -26,6 +26,8 @@ type proxy struct {
 	host     *host.Host
 	upstream upstream
 	listen   string
+	// clientCertDigest is every stream's connection.sha256_peer_certificate_digest ("": none).
+	clientCertDigest string
 }
 
 // upstream answers requests the filter let through.
@@ -37,7 +39,8 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "emulator: read request body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	s := p.host.NewStream(host.StreamOptions{SourceAddress: r.RemoteAddr, DestinationAddress: p.listen, Protocol: r.Proto})
+	s := p.host.NewStream(host.StreamOptions{SourceAddress: r.RemoteAddr, DestinationAddress: p.listen, Protocol: r.Proto,
+		PeerCertificateSHA256: p.clientCertDigest, MTLS: p.clientCertDigest != ""})
 	defer s.Done()
 
 	ctx, cancel := context.WithTimeout(r.Context(), pauseLimit)

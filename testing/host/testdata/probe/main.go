@@ -254,6 +254,8 @@ func probeABI(contextID uint32) {
 	}
 	mtls, _ := getProperty("connection\x00mtls")
 	logf("connection.mtls_len=" + itoa(int64(len(mtls))))
+	digest, st := getProperty("connection\x00sha256_peer_certificate_digest")
+	logf("peer_certificate_digest=" + string(digest) + " status=" + itoa(int64(st)))
 	_, st = getProperty("no_such_property")
 	report("unknown_property", st)
 	key, val := "probe_state", "v1"
