@@ -8,6 +8,11 @@ EMULATOR  := $(BUILD)/jwt-emulator
 SDK       := github.com/tetratelabs/proxy-wasm-go-sdk
 # The wasm build sees a copy of the SDK with our ABI glue added (see RATIONALE.md).
 SDK_COPY  := $(BUILD)/sdk
+# ... and a copy of gjson without its @pretty/@ugly modifiers, whose package (tidwall/pretty)
+# links encoding/json into the module (~0.6 MB). The filter never reaches a modifier: it reads
+# fixed paths and escapes claim names (RATIONALE.md, "Why patch gjson in the wasm build").
+GJSON     := github.com/tidwall/gjson
+GJSON_COPY := $(BUILD)/gjson
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
@@ -26,7 +31,13 @@ $(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go
 	cp -R "$$($(GO) list -m -f '{{.Dir}}' $(SDK))" $(SDK_COPY)
 	chmod -R u+w $(SDK_COPY)
 	cp _sdkglue/abi_wasip1.go $(SDK_COPY)/proxywasm/internal/abi_wasip1.go
-	printf 'go 1.26.0\n\nuse ..\n\nreplace $(SDK) => ./sdk\n' > $(WASM_WORK)
+	rm -rf $(GJSON_COPY)
+	cp -R "$$($(GO) list -m -f '{{.Dir}}' $(GJSON))" $(GJSON_COPY)
+	chmod -R u+w $(GJSON_COPY)
+	sed -i -e '/^\t"github.com\/tidwall\/pretty"$$/d' -e '/^\t\t"pretty": *modPretty,$$/d' -e '/^\t\t"ugly": *modUgly,$$/d' \
+		-e '/^\/\/ @pretty modifier/,/^}$$/d' -e '/^\/\/ @ugly modifier/,/^}$$/d' $(GJSON_COPY)/gjson.go
+	@! grep -n 'pretty\.' $(GJSON_COPY)/gjson.go || { echo 'gjson patch did not apply: see the Makefile'; exit 1; }
+	printf 'go 1.26.0\n\nuse ..\n\nreplace $(SDK) => ./sdk\n\nreplace $(GJSON) => ./gjson\n' > $(WASM_WORK)
 
 $(WASM): $(WASM_WORK) $(GO_SRC)
 	GOWORK=$(abspath $(WASM_WORK)) GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ .
