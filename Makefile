@@ -16,7 +16,7 @@ GJSON_COPY := $(BUILD)/gjson
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all build build-wasm build-emulator build-tinygo test vet bench bench-wasm fuzz clean
+.PHONY: all build build-wasm build-emulator build-tinygo test vet bench bench-all bench-wasm fuzz soak clean
 
 all: build
 
@@ -85,7 +85,26 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
 
+# make bench: the filter per request through the wasm in the host, VM start, and the verifier
+# natively, BENCHCOUNT runs each; testing/cmd/benchreport rewrites the summary of BENCHMARKS.md
+# (medians, ratios to the host floor, date, commit, load average). Every benchmark of every
+# package, natively: make bench-all.
+BENCHCOUNT ?= 5
+BENCH_OUT  := $(BUILD)/bench
+
 bench: build
+	@mkdir -p $(BENCH_OUT)
+	@uptime > $(BENCH_OUT)/load-before
+	$(TEST_ENV) $(GO) test -run '^$$' -bench '^Benchmark(RequestHostOnly|Request|VMStart|JWTRequest)$$' \
+		-count=$(BENCHCOUNT) ./testing/host/ | tee $(BENCH_OUT)/host.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkVerifier$$' -benchmem -count=$(BENCHCOUNT) ./verifier/ | tee $(BENCH_OUT)/native.txt
+	@uptime > $(BENCH_OUT)/load-after
+	$(GO) run ./testing/cmd/benchreport -md BENCHMARKS.md -module $(WASM) \
+		-host $(BENCH_OUT)/host.txt -native $(BENCH_OUT)/native.txt \
+		-load-before $(BENCH_OUT)/load-before -load-after $(BENCH_OUT)/load-after \
+		-commit "$$(git describe --always --dirty 2>/dev/null || echo unknown)"
+
+bench-all: build
 	$(TEST_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...
 
 # make bench-wasm: the verifier's benchmark bodies compiled to wasm (a wasip1 test binary run on
@@ -95,6 +114,9 @@ bench-wasm: $(WASM)
 	GOOS=wasip1 GOARCH=wasm $(GO) test -c -o $(BUILD)/verifier-bench.wasm ./verifier/internal/benchcases
 	$(GO) run ./testing/cmd/wasmrun -cache $(abspath $(BUILD))/wazero-cache $(BUILD)/verifier-bench.wasm \
 		-test.bench=. -test.benchmem -test.run='^$$' $(addprefix -test.,$(patsubst -%,%,$(BENCHFLAGS)))
+	GOOS=wasip1 GOARCH=wasm $(GO) test -c -o $(BUILD)/p256-bench.wasm ./verifier/internal/p256
+	$(GO) run ./testing/cmd/wasmrun -cache $(abspath $(BUILD))/wazero-cache $(BUILD)/p256-bench.wasm \
+		-test.bench=. -test.run='^$$' $(addprefix -test.,$(patsubst -%,%,$(BENCHFLAGS)))
 	$(TEST_ENV) $(GO) test -run '^$$' -bench . $(BENCHFLAGS) ./testing/host/
 
 clean:
