@@ -299,8 +299,9 @@ func TestSoakMillion(t *testing.T) {
 	t.Logf("%d requests over %d VMs in %v (%.1f µs/request on the test's clock): %v", n, vms, elapsed.Round(time.Second),
 		float64(elapsed.Microseconds())/float64(n), counts)
 	t.Logf("linear memory per VM: start %v, after warm-up (request %d) %v, end %v", startMem, n/5, warmMem, endMem)
-	t.Logf("JWT cache: %d hits, %d misses; misses for tokens that then verified: %d (= %d requests with a failing token subtracted) for %d distinct valid tokens (%.2f verifications per token); JWKS fetches: %d",
-		hits, misses, int(misses)-failedTokens, failedTokens, len(distinct), float64(int(misses)-failedTokens)/float64(len(distinct)), fetches)
+	verified := int(misses) - failedTokens
+	t.Logf("JWT cache: %d hits, %d misses; valid tokens verified %d times (misses less the %d requests with a failing token) for %d distinct valid tokens: %d verifications of a token already verified (another VM's, or evicted); JWKS fetches: %d",
+		hits, misses, verified, failedTokens, len(distinct), verified-len(distinct), fetches)
 	for vm := range endMem {
 		if grew := int64(endMem[vm]) - int64(warmMem[vm]); grew > 1<<20 {
 			t.Errorf("vm %d: linear memory grew by %d bytes after warm-up (%d -> %d), target 1 MiB", vm, grew, warmMem[vm], endMem[vm])
