@@ -125,7 +125,15 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 	if !p.lifetimeAllowed(tok, c.nowSec) {
 		return status.JwtVerificationFail, p
 	}
-	if entry == nil {
+	if entry != nil {
+		// A hit is served only with keys a miss would use now (issue 9 item 3; stricter than
+		// Envoy, whose cache hit skips the keys): within cache_duration, else refetched with
+		// the usual pause, single flight and last-good rules. A refetch that removed or
+		// replaced a key flushed the cache, so the run after the pause misses and verifies.
+		if _, st := p.keys.Keys(c); st != status.OK {
+			return st, p
+		}
+	} else {
 		ks, st := p.keys.Keys(c)
 		if st != status.OK {
 			return st, p
