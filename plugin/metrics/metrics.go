@@ -25,6 +25,7 @@ const (
 	JwtCacheMiss
 	ReportOnlyDenied
 	AuthzDenied
+	JwtCacheSharedHit
 	NumCounters
 )
 
@@ -36,8 +37,9 @@ var counterNames = [NumCounters]string{
 	JwksFetchFailed:       "jwks_fetch_failed",       // remote JWKS fetches that failed, retries included
 	JwtCacheHit:           "jwt_cache_hit",
 	JwtCacheMiss:          "jwt_cache_miss",
-	ReportOnlyDenied:      "report_only_denied", // x_report_only: requests that would have been denied
-	AuthzDenied:           "authz_denied",       // x_authorize: policy not satisfied (refused, or reported under x_report_only)
+	ReportOnlyDenied:      "report_only_denied",   // x_report_only: requests that would have been denied
+	AuthzDenied:           "authz_denied",         // x_authorize: policy not satisfied (refused, or reported under x_report_only)
+	JwtCacheSharedHit:     "jwt_cache_shared_hit", // JWT cache misses whose token another VM had verified (no signature check)
 }
 
 func metricName(statPrefix string, k Counter) string {
