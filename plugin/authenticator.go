@@ -135,7 +135,11 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 		if _, st := p.keys.Keys(c); st != status.OK {
 			return st, p
 		}
-	} else {
+		if c.rt.caches[p.index].entries[e.Token] != entry {
+			entry = nil // the keys just changed and dropped a key: verify again
+		}
+	}
+	if entry == nil {
 		ks, st := p.keys.Keys(c)
 		if st != status.OK {
 			return st, p
