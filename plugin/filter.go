@@ -176,9 +176,10 @@ func (f *httpContext) Resume() {
 	}
 }
 
-// OnHttpStreamDone ends the request's wait for keys, if any.
+// OnHttpStreamDone ends the request's wait for keys, if any. A request that never ran a
+// verification (no rule, CORS bypass) can neither wait nor have a fetch bound to it.
 func (f *httpContext) OnHttpStreamDone() {
-	if f.jwks != nil {
+	if f.jwks != nil && f.runs > 0 {
 		f.jwks.Forget(f)
 	}
 }
