@@ -145,7 +145,7 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 			return st, p
 		}
 		// Another VM may have verified this very token with these keys (tokencache).
-		verifiedElsewhere, d := c.sharedLookup(p, e.Token)
+		verifiedElsewhere, d := c.sharedLookup(p, e.Token, tok)
 		if !verifiedElsewhere {
 			err := tok.Verify(ks)
 			if errors.Is(err, verifier.ErrUnknownKey) {
@@ -210,11 +210,12 @@ func (c *verifyContext) accept(p *provider, e request.Extracted, entry *cacheEnt
 // sharedLookup reports whether the shared records say another VM verified token for p
 // with the keys p has now (tokencache). It returns the token's digest when p's tokens may be
 // shared (for sharedStore), nil when not: no shared cache, p's JWT cache off, a token too
-// long for it, or remote keys that have no shared generation.
-func (c *verifyContext) sharedLookup(p *provider, token string) (bool, *tokencache.Digest) {
+// long for it, remote keys that have no shared generation, or an HMAC token (its check costs
+// about what the digest does).
+func (c *verifyContext) sharedLookup(p *provider, token string, tok *verifier.Token) (bool, *tokencache.Digest) {
 	sc := c.rt.shared
 	cache := c.rt.caches[p.index]
-	if sc == nil || cache == nil || len(token) > cache.maxTokenBytes {
+	if sc == nil || cache == nil || len(token) > cache.maxTokenBytes || strings.HasPrefix(string(tok.Alg), "HS") {
 		return false, nil
 	}
 	gen, ok := keyGeneration(p.keys)
