@@ -104,13 +104,13 @@ func TestSoakMillion(t *testing.T) {
 
 	type kind int
 	const (
-		kValid kind = iota
-		kFresh       // a valid token never seen before (ES256, signed now)
-		kForged      // a valid token with a flipped signature byte: never cached
-		kMissing     // no token: 401
-		kRotCurrent  // the remote provider's current-epoch token
-		kRotOld      // a token of the previous epoch, after every VM saw the new key set
-		kOpen        // no rule: pass-through
+		kValid      kind = iota
+		kFresh           // a valid token never seen before (ES256, signed now)
+		kForged          // a valid token with a flipped signature byte: never cached
+		kMissing         // no token: 401
+		kRotCurrent      // the remote provider's current-epoch token
+		kRotOld          // a token of the previous epoch, after every VM saw the new key set
+		kOpen            // no rule: pass-through
 	)
 	counts := map[string]int{}
 	names := map[kind]string{kValid: "valid (cached after first)", kFresh: "fresh valid", kForged: "forged", kMissing: "missing",
