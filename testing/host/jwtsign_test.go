@@ -77,4 +77,3 @@ func newECKey(t testing.TB, kid string) *soakKey {
 	}
 	return &soakKey{kid: kid, ec: k}
 }
-

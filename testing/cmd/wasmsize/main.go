@@ -64,7 +64,9 @@ func main() {
 	for p, s := range byPkg {
 		rows = append(rows, row{p, s})
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].size > rows[j].size || rows[i].size == rows[j].size && rows[i].pkg < rows[j].pkg })
+	sort.Slice(rows, func(i, j int) bool {
+		return rows[i].size > rows[j].size || rows[i].size == rows[j].size && rows[i].pkg < rows[j].pkg
+	})
 	fmt.Printf("\ncode by package (%d function bodies, %d bytes)\n\n| package | code bytes | %% of code |\n| --- | ---: | ---: |\n", len(m.bodies), total)
 	rest := 0
 	for i, r := range rows {
