@@ -132,10 +132,12 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 		// Envoy, whose cache hit skips the keys): within cache_duration, else refetched with
 		// the usual pause, single flight and last-good rules. A refetch that removed or
 		// replaced a key flushed the cache, so the run after the pause misses and verifies.
+		cache := c.rt.caches[p.index]
+		clears := cache.clears
 		if _, st := p.keys.Keys(c); st != status.OK {
 			return st, p
 		}
-		if c.rt.caches[p.index].entries[e.Token] != entry {
+		if cache.clears != clears {
 			entry = nil // the keys just changed and dropped a key: verify again
 		}
 	}

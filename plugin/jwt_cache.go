@@ -26,6 +26,7 @@ type jwtCache struct {
 	entries       map[string]*cacheEntry
 	head, tail    *cacheEntry // head is the most recently used
 	index         tokenIndex  // the configuration's index of every cache's tokens; nil: none
+	clears        uint64      // Clear calls so far: a hit held across a key change is stale
 }
 
 // tokenIndex maps every token some provider's cache holds to one of its entries, for the
@@ -113,6 +114,7 @@ func (c *jwtCache) insert(e *cacheEntry) {
 
 // Clear removes every entry (keys.Cache: a key set lost a key).
 func (c *jwtCache) Clear() {
+	c.clears++
 	if c.index != nil {
 		for k, e := range c.entries {
 			if c.index[k] == e {
