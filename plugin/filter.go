@@ -46,6 +46,10 @@ type httpContext struct {
 	rule    *rule
 	waiting keys.Waiting // the key entries this request is paused for
 	runs    int
+
+	// The latest run's verification and outputs, held by value: no allocation per request.
+	vc  verifyContext
+	out outputs
 }
 
 type filterState uint8
@@ -105,8 +109,11 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	req := f.req
 	f.runs++
-	out := &outputs{}
-	vc := newVerifyContext(f.rt, req, f.now(), out)
+	f.out = outputs{}
+	out := &f.out
+	f.vc = verifyContext{rt: f.rt, req: req, out: out}
+	vc := &f.vc
+	vc.setNow(f.now())
 	st := f.rule.req.verify(vc)
 	if st == status.OK && f.rt.validTokens != nil {
 		check := newVerifyContext(f.rt, req, vc.now, nil)

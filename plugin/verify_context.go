@@ -116,6 +116,8 @@ type parsedToken struct {
 	st  status.Status
 }
 
+func (c *verifyContext) setNow(now time.Time) { c.now, c.nowSec = now, now.Unix() }
+
 // newVerifyContext starts the verification of one request.
 func newVerifyContext(rt *filterConfig, req *request.Request, now time.Time, out *outputs) *verifyContext {
 	return &verifyContext{rt: rt, req: req, now: now, nowSec: now.Unix(), out: out}
