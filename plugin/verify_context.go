@@ -27,6 +27,7 @@ type verifyContext struct {
 	counts  [metrics.NumCounters]uint32
 	// pending lists the remote key sets this run waits for (statusPending).
 	pending []*keys.Entry
+	conn    *connInfo // the downstream connection, for x_mtls_bound (resource.go)
 }
 
 func (c *verifyContext) count(k metrics.Counter) { c.counts[k]++ }
@@ -85,6 +86,9 @@ type outputs struct {
 	// cost no allocation.
 	verified    []*cacheEntry
 	verifiedBuf [2]*cacheEntry
+	// proofs are the DPoP proofs verified, recorded in the replay cache once the request
+	// passed (resource.go).
+	proofs []seenProof
 }
 
 // addVerified records a verified token once, however many providers verified it.

@@ -25,6 +25,9 @@ const (
 	JwtCacheMiss
 	ReportOnlyDenied
 	AuthzDenied
+	Signed
+	SignFailed
+	BackendTokenIssued
 	JwtCacheSharedHit
 	NumCounters
 )
@@ -39,6 +42,9 @@ var counterNames = [NumCounters]string{
 	JwtCacheMiss:          "jwt_cache_miss",
 	ReportOnlyDenied:      "report_only_denied",   // x_report_only: requests that would have been denied
 	AuthzDenied:           "authz_denied",         // x_authorize: policy not satisfied (refused, or reported under x_report_only)
+	Signed:                "signed",               // x_sign: responses signed
+	SignFailed:            "sign_failed",          // x_sign refusals (502 or reset) and failed backend-token mints
+	BackendTokenIssued:    "backend_token_issued", // x_backend_token: upstream requests that carried one
 	JwtCacheSharedHit:     "jwt_cache_shared_hit", // JWT cache misses whose token another VM had verified (no signature check)
 }
 

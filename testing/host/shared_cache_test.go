@@ -75,12 +75,3 @@ func TestSharedCacheAcrossFourVMs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-func headerValue(hs [][2]string, name string) string {
-	for _, h := range hs {
-		if h[0] == name {
-			return h[1]
-		}
-	}
-	return ""
-}
