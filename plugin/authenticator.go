@@ -7,9 +7,11 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/tokencache"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
@@ -125,22 +127,41 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 	if !p.lifetimeAllowed(tok, c.nowSec) {
 		return status.JwtVerificationFail, p
 	}
+	if entry != nil {
+		// A hit is served only with keys a miss would use now (issue 9 item 3; stricter than
+		// Envoy, whose cache hit skips the keys): within cache_duration, else refetched with
+		// the usual pause, single flight and last-good rules. A refetch that removed or
+		// replaced a key flushed the cache, so the run after the pause misses and verifies.
+		cache := c.rt.caches[p.index]
+		clears := cache.clears
+		if _, st := p.keys.Keys(c); st != status.OK {
+			return st, p
+		}
+		if cache.clears != clears {
+			entry = nil // the keys just changed and dropped a key: verify again
+		}
+	}
 	if entry == nil {
 		ks, st := p.keys.Keys(c)
 		if st != status.OK {
 			return st, p
 		}
-		err := tok.Verify(ks)
-		if errors.Is(err, verifier.ErrUnknownKey) {
-			// The IdP may have rotated its keys: the source may refetch (rate limited) or
-			// know newer keys.
-			if ks, st = p.keys.UnknownKey(c); st != status.OK {
-				return st, p
+		// Another VM may have verified this very token with these keys (tokencache).
+		verifiedElsewhere, d := c.sharedLookup(p, e.Token, tok)
+		if !verifiedElsewhere {
+			err := tok.Verify(ks)
+			if errors.Is(err, verifier.ErrUnknownKey) {
+				// The IdP may have rotated its keys: the source may refetch (rate limited) or
+				// know newer keys.
+				if ks, st = p.keys.UnknownKey(c); st != status.OK {
+					return st, p
+				}
+				err = tok.Verify(ks)
 			}
-			err = tok.Verify(ks)
-		}
-		if err != nil {
-			return status.Of(err), p
+			if err != nil {
+				return status.Of(err), p
+			}
+			c.sharedStore(p, tok, d)
 		}
 		entry = p.entryFor(e.Token, tok)
 		if cache := c.rt.caches[p.index]; cache != nil {
@@ -193,12 +214,80 @@ func (c *verifyContext) accept(p *provider, e request.Extracted, entry *cacheEnt
 	}
 }
 
-// parse parses a token once per request, however many providers look at it.
+// sharedLookup reports whether the shared records say another VM verified token for p
+// with the keys p has now (tokencache). It returns the token's digest when p's tokens may be
+// shared (for sharedStore), nil when not: no shared cache, p's JWT cache off, a token too
+// long for it, remote keys that have no shared generation, or an HMAC token (its check costs
+// about what the digest does).
+func (c *verifyContext) sharedLookup(p *provider, token string, tok *verifier.Token) (bool, *tokencache.Digest) {
+	sc := c.rt.shared
+	cache := c.rt.caches[p.index]
+	if sc == nil || cache == nil || len(token) > cache.maxTokenBytes || strings.HasPrefix(string(tok.Alg), "HS") {
+		return false, nil
+	}
+	gen, ok := keyGeneration(p.keys)
+	if !ok {
+		return false, nil
+	}
+	d := c.digest(sc, token)
+	if r, ok := sc.Lookup(d); ok && r.Provider == p.index && r.Gen == gen {
+		c.count(metrics.JwtCacheSharedHit)
+		return true, d
+	}
+	return false, d
+}
+
+// sharedStore records that tok verified for p, with the keys p has now.
+func (c *verifyContext) sharedStore(p *provider, tok *verifier.Token, d *tokencache.Digest) {
+	if d == nil {
+		return
+	}
+	if gen, ok := keyGeneration(p.keys); ok {
+		c.rt.shared.Store(d, tokencache.Record{Provider: p.index, Gen: gen, Exp: tok.ExpiresAt, Verified: c.nowSec})
+	}
+}
+
+// digest is the token's tokencache digest, computed once per request.
+func (c *verifyContext) digest(sc *tokencache.Cache, token string) *tokencache.Digest {
+	for i := range c.digests {
+		if c.digests[i].raw == token {
+			return &c.digests[i].d
+		}
+	}
+	c.digests = append(c.digests, tokenDigest{raw: token, d: sc.Sum(token)})
+	return &c.digests[len(c.digests)-1].d
+}
+
+type tokenDigest struct {
+	raw string
+	d   tokencache.Digest
+}
+
+// keyGeneration is the generation of the keys a source serves now, as the VMs agree on it:
+// 0 for local keys (part of the configuration, which the digest covers), the shared
+// generation for remote keys; false when remote keys have none (shared data unusable).
+func keyGeneration(src keys.Source) (uint64, bool) {
+	switch s := src.(type) {
+	case keys.Static:
+		return 0, true
+	case *keys.Entry:
+		g := s.Generation()
+		return g, g != 0
+	}
+	return 0, false
+}
+
+// parse parses a token once per request, however many providers look at it; a token some
+// JWT cache holds is not parsed again.
 func (c *verifyContext) parse(raw string) (*verifier.Token, status.Status) {
 	for i := range c.parsed {
 		if c.parsed[i].raw == raw {
 			return c.parsed[i].tok, c.parsed[i].st
 		}
+	}
+	if tok := c.rt.tokens.parsed(raw); tok != nil {
+		c.parsed = append(c.parsed, parsedToken{raw: raw, tok: tok, st: status.OK})
+		return tok, status.OK
 	}
 	tok, err := verifier.ParseUnverified(raw, c.rt.tokenLimits)
 	st := status.Of(err)
@@ -219,6 +308,9 @@ func (c *verifyContext) issuerOf(raw string) (string, bool) {
 			}
 			return c.parsed[i].tok.Issuer, true
 		}
+	}
+	if tok := c.rt.tokens.parsed(raw); tok != nil {
+		return tok.Issuer, true
 	}
 	d1 := strings.IndexByte(raw, '.')
 	if d1 < 0 {
@@ -249,21 +341,13 @@ func (c *verifyContext) issuerOf(raw string) (string, bool) {
 	return v.Str, true
 }
 
-// knownWellFormed reports, without parsing, that a token parses: it verified before for one
-// of the candidate children's providers (it is in that provider's JWT cache) or was parsed
-// already in this request.
-func (c *verifyContext) knownWellFormed(raw string, children []requirement, cands []int) bool {
+// knownWellFormed reports, without parsing, that a token parses: a JWT cache holds it (it
+// verified before) or it was parsed already in this request.
+func (c *verifyContext) knownWellFormed(raw string) bool {
 	for i := range c.parsed {
 		if c.parsed[i].raw == raw {
 			return c.parsed[i].st == status.OK
 		}
 	}
-	for _, m := range cands {
-		if pr, ok := children[m].(*providerRequirement); ok {
-			if cache := c.rt.caches[pr.p.index]; cache != nil && cache.entries[raw] != nil {
-				return true
-			}
-		}
-	}
-	return false
+	return c.rt.tokens.parsed(raw) != nil // some cache holds it: it parsed
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/tokencache"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
@@ -28,6 +29,8 @@ type filterConfig struct {
 	allSanitize []string
 	allExt      *request.Extractor // the locations of every provider (allow_missing(_or_failed))
 	caches      []*jwtCache        // by provider index; nil entries when the cache is off
+	tokens      tokenIndex         // every cache's tokens (jwt_cache.go)
+	shared      *tokencache.Cache  // the verified-token records shared between VMs; nil: off
 	tokenLimits verifier.Limits
 
 	rules                []*rule
@@ -105,6 +108,10 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 		var cache *jwtCache
 		if p.cacheEnabled {
 			cache = newJwtCache(p.cacheSize, p.cacheMaxBytes)
+			if rt.tokens == nil {
+				rt.tokens = tokenIndex{}
+			}
+			cache.index = rt.tokens
 		}
 		rt.caches = append(rt.caches, cache)
 		sources = append(sources, locationSource(rp))

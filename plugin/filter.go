@@ -49,6 +49,10 @@ type httpContext struct {
 
 	sign *signResponse // x_sign: the response to sign (sign_response.go); nil on other routes
 	conn connInfo      // read when a provider has x_mtls_bound (resource.go)
+
+	// The latest run's verification and outputs, held by value: no allocation per request.
+	vc  verifyContext
+	out outputs
 }
 
 type filterState uint8
@@ -121,8 +125,11 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	req := f.req
 	f.runs++
-	out := &outputs{}
-	vc := newVerifyContext(f.rt, req, f.now(), out)
+	f.out = outputs{}
+	out := &f.out
+	f.vc = verifyContext{rt: f.rt, req: req, out: out}
+	vc := &f.vc
+	vc.setNow(f.now())
 	vc.conn = &f.conn
 	st := f.rule.req.verify(vc)
 	if st == status.OK && f.rt.validTokens != nil {
@@ -210,9 +217,10 @@ func (f *httpContext) Resume() {
 	}
 }
 
-// OnHttpStreamDone ends the request's wait for keys, if any.
+// OnHttpStreamDone ends the request's wait for keys, if any. A request that never ran a
+// verification (no rule, CORS bypass) can neither wait nor have a fetch bound to it.
 func (f *httpContext) OnHttpStreamDone() {
-	if f.jwks != nil {
+	if f.jwks != nil && f.runs > 0 {
 		f.jwks.Forget(f)
 	}
 }

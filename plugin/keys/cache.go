@@ -239,6 +239,15 @@ func (e *Entry) UnknownKey(c Request) (*verifier.KeySet, status.Status) {
 
 func (e *Entry) busy() bool { return e.fetch != nil || e.foreign }
 
+// Generation identifies the keys the entry serves now, the same in every VM that took them
+// from shared data; 0 when it has none (or took them without shared data).
+func (e *Entry) Generation() uint64 {
+	if e.set == nil {
+		return 0
+	}
+	return e.gen
+}
+
 // backingOff reports whether the latest fetch failed less than failed_refetch_duration ago.
 func (e *Entry) backingOff(now time.Time) bool {
 	return e.failedAt.After(e.fetchedAt) && now.Before(e.failedAt.Add(e.spec.FailedRefetch))
