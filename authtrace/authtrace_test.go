@@ -3,6 +3,8 @@ package authtrace
 import (
 	"strings"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
 func TestTraceLine(t *testing.T) {
@@ -84,5 +86,32 @@ func BenchmarkTraceLine(b *testing.B) {
 		tr.Add(Outcome{Provider: "idp", Token: k, Reason: Expired, Seconds: 35})
 		tr.Verdict(401, "Jwt is expired")
 		buf = tr.AppendTo(buf[:0])
+	}
+}
+
+func TestUnknownKeyReason(t *testing.T) {
+	ks, err := verifier.ParseJWKS([]byte(`{"keys":[
+	  {"kty":"oct","kid":"h1","alg":"HS256","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0"},
+	  {"kty":"oct","kid":"h2","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0"}]}`), verifier.KeyOptions{})
+	if err != nil || len(ks.Keys) != 2 {
+		t.Fatalf("test JWKS: %v, %d keys", err, len(ks.Keys))
+	}
+	for _, c := range []struct {
+		kid  string
+		alg  verifier.Algorithm
+		want Reason
+	}{
+		{"nope", "HS256", KidUnknown},
+		{"h1", "HS384", AlgMismatch},     // h1 is for HS256 only
+		{"h2", "RS256", KeyTypeMismatch}, // h2 takes any alg, but an oct key cannot verify RS256
+		{"", "RS256", KeyTypeMismatch},   // no kid: every key is a candidate
+		{"h1", "HS256", KeyTypeMismatch}, // would have verified: never asked in practice
+	} {
+		if got := UnknownKeyReason(ks, c.kid, c.alg); got != c.want {
+			t.Errorf("kid %q alg %s: %v, want %v", c.kid, c.alg, got, c.want)
+		}
+	}
+	if got := UnknownKeyReason(nil, "k", "RS256"); got != KidUnknown {
+		t.Errorf("nil key set: %v", got)
 	}
 }
