@@ -136,7 +136,7 @@ func (f *Fixture) Cases() []Case {
 	out = append(out,
 		Case{Name: "Parse/RS256", Loop: func(n int) error {
 			for range n {
-				if _, err := verifier.Parse(rs, verifier.Limits{}); err != nil {
+				if _, err := verifier.ParseUnverified(rs, verifier.Limits{}); err != nil {
 					return err
 				}
 			}
@@ -162,7 +162,7 @@ func (f *Fixture) parseVerify(compact string) func(int) error {
 	allowed := []string{Audience}
 	return func(n int) error {
 		for range n {
-			tok, err := verifier.Parse(compact, verifier.Limits{})
+			tok, err := verifier.ParseUnverified(compact, verifier.Limits{})
 			if err != nil {
 				return err
 			}
