@@ -262,7 +262,7 @@ func appendWord(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '@') {
+			c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '@' || c == '*') {
 			return appendQuoted(b, s)
 		}
 	}

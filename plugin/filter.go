@@ -7,6 +7,7 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/authtrace"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
@@ -46,6 +47,12 @@ type httpContext struct {
 	rule    *rule
 	waiting keys.Waiting // the key entries this request is paused for
 	runs    int
+
+	// The decision trace (trace.go): debug is x_debug_header's secret on this request;
+	// traceLine is the trace of its refusal, for the local reply.
+	debug     bool
+	trace     *authtrace.Trace
+	traceLine string
 }
 
 type filterState uint8
@@ -84,6 +91,8 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	}
 	req := request.NewRequest(hs)
 	f.req = req
+	// Read before sanitize removes the header: it never reaches the upstream.
+	f.debug = f.rt.debug != nil && f.rt.debug.requested(req)
 	if err := f.sanitize(req); err != nil {
 		return f.fail(status.Internal, req, &counts)
 	}
@@ -107,10 +116,20 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	f.runs++
 	out := &outputs{}
 	vc := newVerifyContext(f.rt, req, f.now(), out)
+	vc.rerun = f.runs > 1
+	traceLog := debugLogEnabled()
+	if f.debug || traceLog {
+		if f.trace == nil {
+			f.trace = &authtrace.Trace{}
+		}
+		f.trace.Reset()
+		f.trace.Rule(f.rule.index)
+		vc.trace = f.trace
+	}
 	st := f.rule.req.verify(vc)
 	if st == status.OK && f.rt.validTokens != nil {
 		check := newVerifyContext(f.rt, req, vc.now, nil)
-		check.parsed = vc.parsed
+		check.parsed, check.trace, check.rerun = vc.parsed, vc.trace, vc.rerun
 		st = f.rt.validTokens.verify(check)
 		addCounts(&vc.counts, &check.counts)
 		vc.pending = append(vc.pending, check.pending...)
@@ -129,6 +148,17 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	if st == status.OK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {
 		st = status.AuthzDenied
 		counts[metrics.AuthzDenied]++
+	}
+	if vc.trace != nil {
+		r := status.ReplyOf(st)
+		vc.trace.Verdict(int(r.Code), r.Text)
+		line := vc.trace.String()
+		if traceLog {
+			proxywasm.LogDebug("jwt_authn trace: " + line)
+		}
+		if f.debug {
+			f.traceLine = line
+		}
 	}
 
 	if err := setMetadata(out.meta); err != nil {
@@ -223,6 +253,9 @@ func (f *httpContext) fail(st status.Status, req *request.Request, counts *[metr
 		scope = f.rule.authz.scope
 	}
 	d := buildDeny(rt, st, req, scope)
+	if f.traceLine != "" {
+		d.headers = append(d.headers, [2]string{traceHeader, f.traceLine})
+	}
 	if err := sendLocalReply(d.code, d.headers, d.body, d.details); err != nil {
 		proxywasm.LogCritical("jwt_authn: sending the local reply failed: " + err.Error())
 	}
