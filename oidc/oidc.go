@@ -6,7 +6,7 @@ package oidc
 import (
 	"errors"
 	"fmt"
-	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -142,13 +142,15 @@ func checkURL(s, what string) (*url.URL, error) {
 	return u, nil
 }
 
-// IsLoopback reports whether host (without port) is localhost or a loopback IP address.
+// IsLoopback reports whether host (without port) is localhost or a loopback IP address. It uses
+// net/netip, not net: package net links WASI file-system imports that Envoy 1.33 lacks
+// (TestShippedModuleLinksUnderEveryProfile).
 func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // nesting returns the deepest nesting of objects and arrays in a JSON text, and whether the
