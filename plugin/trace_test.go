@@ -35,7 +35,9 @@ func traceLines(h filtertest.Host) []string {
 
 func TestTraceLinePerReason(t *testing.T) {
 	k := keys(t)
-	exp := func(d int64) string { return `{"iss":"` + iss + `","aud":"api","exp":` + strconv.FormatInt(d, 10) + `}` }
+	exp := func(d int64) string {
+		return `{"iss":"` + iss + `","aud":"api","exp":` + strconv.FormatInt(d, 10) + `}`
+	}
 	cases := []struct {
 		name, token, want string
 	}{

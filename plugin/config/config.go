@@ -121,6 +121,7 @@ type RawRemoteJwks struct {
 	HasKidRefetch bool
 	Discovery     bool   // x_discovery: Uri is the issuer's OIDC discovery document
 	JwksCluster   string // x_jwks_cluster: where the discovered jwks_uri is fetched; "" = Cluster
+	Issuer        string // the provider's issuer, which the discovery document must name
 }
 
 type RawRetryPolicy struct {
@@ -543,6 +544,7 @@ func checkDiscovery(p *RawProvider, o *object, probs *Problems) {
 		probs.Add(o.at("issuer"), "x_discovery needs the issuer: the discovery document is found from it and must name it")
 		return
 	}
+	r.Issuer = p.Issuer
 	want, err := oidc.DiscoveryURL(p.Issuer)
 	if err != nil {
 		probs.Add(o.at("issuer"), "x_discovery: "+err.Error())
