@@ -165,7 +165,7 @@ func TestDiscoveryRotation(t *testing.T) {
 		wantPass(t, s)
 		wantDeny(t, bearer(h, k.ES256), 401, "Jwks doesn't have key to match kid or alg from Jwt") // the old key is gone
 
-		h.Advance(601 * time.Second) // keys expired: the refetch fails, the last good keys stay
+		h.Advance(601 * time.Second)                                                                 // keys expired: the refetch fails, the last good keys stay
 		s = get(h, "/", "authorization", "Bearer "+k.RS256.Token(claims(remoteIss, `,"jti":"new"`))) // not in the JWT cache
 		h.Respond(oneCallout(t, h, remoteCluster, "idp.example", discoveryPath).ID, statusResponse("404"))
 		wantPass(t, s)
