@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
 )
@@ -152,4 +153,51 @@ func TestDebugHeaderConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Reasons that need remote keys or a second request: a failed JWKS fetch, a kid still unknown
+// after the refetch it triggered, and a JWT cache hit.
+func TestTraceRemoteReasons(t *testing.T) {
+	k := keys(t)
+	filtertest.Run(t, filtertest.Options{Config: []byte(remoteConfig("")), VMs: 1}, func(t *testing.T, h filtertest.Host) {
+		last := func() string {
+			lines := traceLines(h)
+			if len(lines) == 0 {
+				t.Fatal("no trace line")
+			}
+			return lines[len(lines)-1]
+		}
+		s := bearer(h, k.ES256)
+		h.Respond(wantCallouts(t, h, 1)[0].ID, statusResponse("500"))
+		wantDeny(t, s, 401, "Jwks remote fetch is failed")
+		if l := last(); !strings.Contains(l, `r#0: jwks fetch failed] verdict=401 "Jwks remote fetch is failed"`) {
+			t.Errorf("fetch failure: %s", l)
+		}
+
+		h.Advance(2 * time.Second) // past failed_refetch_duration
+		tok := k.ES256.Token(claims(remoteIss, "")) // ECDSA signatures differ: one token, sent twice
+		s = get(h, "/", "authorization", "Bearer "+tok)
+		h.Respond(wantCallouts(t, h, 1)[0].ID, jwksResponse(jwks(k.ES256)))
+		wantPass(t, s)
+		if l := last(); !strings.Contains(l, `r#0: verified] verdict=200 "OK"`) {
+			t.Errorf("verified: %s", l)
+		}
+		wantPass(t, get(h, "/", "authorization", "Bearer "+tok))
+		if l := last(); !strings.Contains(l, `r#0: verified (cache hit)]`) {
+			t.Errorf("cache hit: %s", l)
+		}
+
+		h.Advance(31 * time.Second) // the unknown-kid refetch is due
+		s = bearer(h, k.RS256)
+		h.Respond(wantCallouts(t, h, 1)[0].ID, jwksResponse(jwks(k.ES256))) // still without rsa-1
+		wantDeny(t, s, 401, "Jwks doesn't have key to match kid or alg from Jwt")
+		if l := last(); !strings.Contains(l, `kid="rsa-1" alg=RS256`) || !strings.Contains(l, `r#0: kid unknown (after refetch)]`) {
+			t.Errorf("kid unknown after refetch: %s", l)
+		}
+		wantDeny(t, get(h, "/", "authorization", "Bearer "+k.RS256.Token(claims(remoteIss, `,"jti":"2"`))), 401,
+			"Jwks doesn't have key to match kid or alg from Jwt")
+		if l := last(); !strings.Contains(l, `r#0: kid unknown (refetch not due`) {
+			t.Errorf("kid unknown, refetch not due: %s", l)
+		}
+	})
 }
