@@ -174,7 +174,7 @@ func TestTraceRemoteReasons(t *testing.T) {
 			t.Errorf("fetch failure: %s", l)
 		}
 
-		h.Advance(2 * time.Second) // past failed_refetch_duration
+		h.Advance(2 * time.Second)                  // past failed_refetch_duration
 		tok := k.ES256.Token(claims(remoteIss, "")) // ECDSA signatures differ: one token, sent twice
 		s = get(h, "/", "authorization", "Bearer "+tok)
 		h.Respond(wantCallouts(t, h, 1)[0].ID, jwksResponse(jwks(k.ES256)))
