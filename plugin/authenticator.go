@@ -184,6 +184,11 @@ func (c *verifyContext) checkToken(e request.Extracted, m authMode) (st status.S
 			cache.insert(entry)
 		}
 	}
+	if p.res.active {
+		if st := c.checkResource(p, e, entry); st != status.OK {
+			return st, p, n
+		}
+	}
 	c.accept(p, e, entry)
 	return status.OK, p, n
 }

@@ -31,6 +31,7 @@ type verifyContext struct {
 	rerun bool
 	// unverified: an extract_only_without_validation leaf saw a token that did not verify.
 	unverified bool
+	conn       *connInfo // the downstream connection, for x_mtls_bound (resource.go)
 }
 
 func (c *verifyContext) count(k metrics.Counter) { c.counts[k]++ }
@@ -89,6 +90,9 @@ type outputs struct {
 	// cost no allocation.
 	verified    []*cacheEntry
 	verifiedBuf [2]*cacheEntry
+	// proofs are the DPoP proofs verified, recorded in the replay cache once the request
+	// passed (resource.go).
+	proofs []seenProof
 }
 
 // addVerified records a verified token once, however many providers verified it.

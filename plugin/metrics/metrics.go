@@ -25,6 +25,9 @@ const (
 	JwtCacheMiss
 	ReportOnlyDenied
 	AuthzDenied
+	Signed
+	SignFailed
+	BackendTokenIssued
 	NumCounters
 )
 
@@ -36,8 +39,11 @@ var counterNames = [NumCounters]string{
 	JwksFetchFailed:       "jwks_fetch_failed",       // remote JWKS fetches that failed, retries included
 	JwtCacheHit:           "jwt_cache_hit",
 	JwtCacheMiss:          "jwt_cache_miss",
-	ReportOnlyDenied:      "report_only_denied", // x_report_only: requests that would have been denied
-	AuthzDenied:           "authz_denied",       // x_authorize: policy not satisfied (refused, or reported under x_report_only)
+	ReportOnlyDenied:      "report_only_denied",   // x_report_only: requests that would have been denied
+	AuthzDenied:           "authz_denied",         // x_authorize: policy not satisfied (refused, or reported under x_report_only)
+	Signed:                "signed",               // x_sign: responses signed
+	SignFailed:            "sign_failed",          // x_sign refusals (502 or reset) and failed backend-token mints
+	BackendTokenIssued:    "backend_token_issued", // x_backend_token: upstream requests that carried one
 }
 
 func metricName(statPrefix string, k Counter) string {

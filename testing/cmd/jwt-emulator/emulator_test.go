@@ -214,6 +214,8 @@ func TestEmulatorRejectsBadFlags(t *testing.T) {
 		{"-now", "yesterday"},
 		{"-profile", "envoy-0.1"},
 		{"-log-level", "verbose"},
+		{"-client-cert-digest", "abc"},
+		{"-client-cert-digest", strings.Repeat("g", 64)},
 		{"-wasm", filepath.Join(t.TempDir(), "missing.wasm")},
 	}
 	for _, args := range cases {
