@@ -77,7 +77,7 @@ FUZZ_TARGETS = ./verifier/:FuzzParse ./verifier/:FuzzParseJWKS ./verifier/:FuzzP
 	./verifier/internal/p256/:FuzzVerify \
 	./signer/:FuzzSignMembers ./signer/:FuzzParseJWKS \
 	./oauth/:FuzzDPoPVerify ./oauth/:FuzzNormalizeHTU ./oauth/:FuzzProtectedResource \
-	./migrate/:FuzzConvert
+	./migrate/:FuzzConvert ./oidc/:FuzzParseDocument
 TEST_FUZZTIME ?= 15s
 FUZZTIME  ?= 10m
 

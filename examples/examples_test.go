@@ -83,6 +83,14 @@ type example struct {
 		Path    string `json:"path"`
 		File    string `json:"file"`
 	} `json:"jwks_server"`
+	// Servers answer callouts by cluster and :path (remote_jwks.x_discovery: the discovery
+	// document, then the JWKS, possibly on another cluster).
+	Servers []struct {
+		Cluster string `json:"cluster"`
+		Path    string `json:"path"`
+		File    string `json:"file"`
+		body    []byte
+	} `json:"servers"`
 
 	dir    string
 	config []byte
@@ -122,6 +130,11 @@ func loadExamples(t *testing.T) []*example {
 				t.Fatal(err)
 			}
 		}
+		for i := range ex.Servers {
+			if ex.Servers[i].body, err = os.ReadFile(filepath.Join(ex.dir, ex.Servers[i].File)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		out = append(out, ex)
 	}
 	if len(out) < 3 {
@@ -147,7 +160,7 @@ func TestExamplesDocumentedRequests(t *testing.T) {
 					}
 					up, lr, saw := ex.send(h, kv...)
 					sawCallout = sawCallout || saw
-					if ex.JWKSServer != nil && !sawCallout {
+					if (ex.JWKSServer != nil || len(ex.Servers) > 0) && !sawCallout {
 						t.Fatalf("documented token %d: the filter never fetched the remote JWKS", i)
 					}
 					if lr != nil {
@@ -204,7 +217,12 @@ func (ex *example) answer(h filtertest.Host) bool {
 		saw = true
 		for i := len(pending) - 1; i >= 0; i-- {
 			c := pending[i]
-			if ex.JWKSServer != nil && c.Cluster == ex.JWKSServer.Cluster {
+			if body, ok := ex.served(c); ok {
+				h.Respond(c.ID, filtertest.CalloutResponse{
+					Headers: filtertest.Headers{{":status", "200"}, {"content-type", "application/json"}},
+					Body:    body,
+				})
+			} else if ex.JWKSServer != nil && c.Cluster == ex.JWKSServer.Cluster {
 				h.Respond(c.ID, filtertest.CalloutResponse{
 					Headers: filtertest.Headers{{":status", "200"}, {"content-type", "application/json"}},
 					Body:    ex.jwks,
@@ -215,6 +233,22 @@ func (ex *example) answer(h filtertest.Host) bool {
 		}
 	}
 	return saw
+}
+
+// served is the file of Servers for a callout's cluster and :path.
+func (ex *example) served(c filtertest.Callout) ([]byte, bool) {
+	path := ""
+	for _, h := range c.Headers {
+		if h[0] == ":path" {
+			path = h[1]
+		}
+	}
+	for _, s := range ex.Servers {
+		if s.Cluster == c.Cluster && s.Path == path {
+			return s.body, true
+		}
+	}
+	return nil, false
 }
 
 // TestExampleDocsMatchConfig keeps the READMEs and envoy.yaml files in step with the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/authtrace"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
@@ -35,6 +36,10 @@ type authMode struct {
 	hasAud       bool
 	allowFailed  bool
 	allowMissing bool
+	// extractOnly is extract_only_without_validation: a token of this leaf never enters, and
+	// is never taken from, any cache (JWT cache, or any later one): every request verifies it
+	// afresh. Keep this check explicit in every cache path (plugin/EXTENSIONS.md).
+	extractOnly bool
 }
 
 func (c *verifyContext) authenticate(tokens []request.Extracted, m authMode) status.Status {
@@ -42,6 +47,9 @@ func (c *verifyContext) authenticate(tokens []request.Extracted, m authMode) sta
 	var last *provider // Envoy's jwks_data_: the provider of the latest token, for failed status
 	if len(tokens) == 0 {
 		c.failedStatus(nil, st)
+		if c.trace != nil {
+			c.traceMissing(m.p)
+		}
 	}
 	for i := len(tokens) - 1; i >= 0; i-- {
 		var p *provider
@@ -55,6 +63,9 @@ func (c *verifyContext) authenticate(tokens []request.Extracted, m authMode) sta
 			last = p
 		}
 		if st != status.OK {
+			if m.extractOnly {
+				c.unverified = true
+			}
 			c.failedStatus(last, st)
 			if !m.allowFailed && !m.allowMissing {
 				break
@@ -87,45 +98,60 @@ func (c *verifyContext) failedStatus(p *provider, st status.Status) {
 // verifyToken is Envoy's startVerify, for one token. It returns the provider in charge
 // when it is known.
 func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Status, *provider) {
-	p := m.p
+	st, p, n := c.checkToken(e, m)
+	if c.trace != nil && st != status.Pending {
+		c.traceOutcome(e, p, st, n)
+	}
+	return st, p
+}
+
+// checkToken is verifyToken without the trace; the note says more of the outcome for it.
+func (c *verifyContext) checkToken(e request.Extracted, m authMode) (st status.Status, p *provider, n tokenNote) {
+	p = m.p
 	var entry *cacheEntry
 	var tok *verifier.Token
-	if p != nil {
+	if p != nil && !m.extractOnly {
 		entry = c.cacheLookup(p, e.Token)
 	}
 	if entry != nil {
-		tok = entry.tok
+		tok, n.hit = entry.tok, true
 	} else {
-		var st status.Status
 		if tok, st = c.parse(e.Token); st != status.OK {
-			return st, p
+			return st, p, n
 		}
 	}
+	n.tok = tok
 	if !e.Loc.Issuers.Allows(tok.Issuer) {
-		return status.JwtUnknownIssuer, p
+		return status.JwtUnknownIssuer, p, n
 	}
 	if p == nil {
 		if p = c.rt.findByIssuer(tok.Issuer); p == nil {
-			return status.JwtUnknownIssuer, nil
+			return status.JwtUnknownIssuer, nil, n
 		}
-		entry = c.cacheLookup(p, e.Token)
+		if !m.extractOnly {
+			entry = c.cacheLookup(p, e.Token)
+			n.hit = entry != nil
+		}
 	}
 	if err := tok.ValidateTime(c.now, p.skew, false, 0); err != nil {
-		return status.Of(err), p
+		return status.Of(err), p, n
 	}
 	aud := p.audiences
 	if m.hasAud {
 		aud = m.aud
 	}
+	n.aud = aud
 	if !tok.HasAudience(aud) {
-		return status.JwtAudienceNotAllowed, p
+		return status.JwtAudienceNotAllowed, p, n
 	}
 	// Envoy answers a subject or lifetime refusal as a failed verification.
 	if p.subjects != nil && !p.subjects.Match(tok.Subject) {
-		return status.JwtVerificationFail, p
+		n.why = authtrace.SubjectNotAllowed
+		return status.JwtVerificationFail, p, n
 	}
 	if !p.lifetimeAllowed(tok, c.nowSec) {
-		return status.JwtVerificationFail, p
+		n.why = authtrace.LifetimeNotAllowed
+		return status.JwtVerificationFail, p, n
 	}
 	if entry != nil {
 		// A hit is served only with keys a miss would use now (issue 9 item 3; stricter than
@@ -135,7 +161,7 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 		cache := c.rt.caches[p.index]
 		clears := cache.clears
 		if _, st := p.keys.Keys(c); st != status.OK {
-			return st, p
+			return st, p, n
 		}
 		if cache.clears != clears {
 			entry = nil // the keys just changed and dropped a key: verify again
@@ -144,37 +170,51 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 	if entry == nil {
 		ks, st := p.keys.Keys(c)
 		if st != status.OK {
-			return st, p
+			return st, p, n
 		}
-		// Another VM may have verified this very token with these keys (tokencache).
-		verifiedElsewhere, d := c.sharedLookup(p, e.Token, tok)
+		// Another VM may have verified this very token with these keys (tokencache). An
+		// extract-only token never reads or writes any cache.
+		verifiedElsewhere, d := false, (*tokencache.Digest)(nil)
+		if !m.extractOnly {
+			verifiedElsewhere, d = c.sharedLookup(p, e.Token, tok)
+		}
 		if !verifiedElsewhere {
 			err := tok.Verify(ks)
 			if errors.Is(err, verifier.ErrUnknownKey) {
 				// The IdP may have rotated its keys: the source may refetch (rate limited) or
 				// know newer keys.
+				first := ks
 				if ks, st = p.keys.UnknownKey(c); st != status.OK {
-					return st, p
+					if st == status.JwksKidAlgMismatch && c.trace != nil {
+						_, remote := p.keys.(*keys.Entry)
+						n.keyReason, n.keyDetail = unknownKeyNote(first, tok, remote, c.rerun)
+					}
+					return st, p, n
 				}
 				err = tok.Verify(ks)
+				if errors.Is(err, verifier.ErrUnknownKey) && c.trace != nil {
+					_, remote := p.keys.(*keys.Entry)
+					n.keyReason, n.keyDetail = unknownKeyNote(ks, tok, remote, true)
+				}
 			}
 			if err != nil {
-				return status.Of(err), p
+				n.why = authtrace.SignatureInvalid
+				return status.Of(err), p, n
 			}
 			c.sharedStore(p, tok, d)
 		}
 		entry = p.entryFor(e.Token, tok)
-		if cache := c.rt.caches[p.index]; cache != nil {
+		if cache := c.rt.caches[p.index]; cache != nil && !m.extractOnly {
 			cache.insert(entry)
 		}
 	}
 	if p.res.active {
 		if st := c.checkResource(p, e, entry); st != status.OK {
-			return st, p
+			return st, p, n
 		}
 	}
 	c.accept(p, e, entry)
-	return status.OK, p
+	return status.OK, p, n
 }
 
 func (c *verifyContext) cacheLookup(p *provider, token string) *cacheEntry {

@@ -3,6 +3,7 @@ package plugin
 import (
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/authtrace"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
@@ -27,7 +28,13 @@ type verifyContext struct {
 	counts  [metrics.NumCounters]uint32
 	// pending lists the remote key sets this run waits for (statusPending).
 	pending []*keys.Entry
-	conn    *connInfo // the downstream connection, for x_mtls_bound (resource.go)
+	// trace records the decision (trace.go); nil when no one will read it.
+	trace *authtrace.Trace
+	// rerun: the request was paused for keys and is verified again.
+	rerun bool
+	// unverified: an extract_only_without_validation leaf saw a token that did not verify.
+	unverified bool
+	conn       *connInfo // the downstream connection, for x_mtls_bound (resource.go)
 }
 
 func (c *verifyContext) count(k metrics.Counter) { c.counts[k]++ }

@@ -138,7 +138,14 @@ func status(h *host.Host, req, resp [][2]string) int {
 // answered want (which also warms the JWT cache where it is on), then times req.
 func benchJWTRequest(b *testing.B, cfg []byte, now time.Time, req [][2]string, want int) {
 	b.Helper()
-	h := start(b, shippedModule(b), host.Options{VMs: 1, PluginConfig: cfg, Now: now})
+	benchJWTRequestAt(b, host.LogInfo, cfg, now, req, want)
+}
+
+// benchJWTRequestAt is benchJWTRequest with Envoy's log level at level: Envoy's default is info;
+// at debug the filter also builds and logs its decision trace for every request.
+func benchJWTRequestAt(b *testing.B, level host.LogLevel, cfg []byte, now time.Time, req [][2]string, want int) {
+	b.Helper()
+	h := start(b, shippedModule(b), host.Options{VMs: 1, PluginConfig: cfg, Now: now, LogLevel: level})
 	resp := [][2]string{{":status", "200"}, {"content-length", "0"}}
 	if got := status(h, req, resp); got != want {
 		b.Fatalf("status %d, want %d; filter logged: %v", got, want, h.Logs(host.LogDebug))
@@ -228,6 +235,9 @@ func BenchmarkJWTRequest(b *testing.B) {
 	})
 	b.Run("SharedCached/RS256", func(b *testing.B) {
 		benchSharedHit(b, rsa, rsaToken, rsa.request(b, "no-kid"))
+	})
+	b.Run("Cached/RS256/DebugTrace", func(b *testing.B) {
+		benchJWTRequestAt(b, host.LogDebug, rsa.config(b, false, ""), rsa.clock(), rsaToken, 200)
 	})
 	files := map[string]*vectorFile{}
 	for _, c := range jwtBenchCases {
