@@ -83,14 +83,6 @@ var guides = map[string][]guideCall{
 		{what: "an unverified email", provider: "google", path: "/api", status: 403,
 			claims: map[string]any{"sub": "1", "email": "eve@example.com", "email_verified": false}},
 	},
-	"kubernetes": {
-		{what: "a projected service-account token", provider: "kubernetes", path: "/api", status: 200,
-			claims: map[string]any{"sub": "system:serviceaccount:shop:orders-worker", "kubernetes.io": map[string]any{
-				"namespace": "shop", "serviceaccount": map[string]any{"name": "orders-worker", "uid": "5d2c…"},
-				"pod": map[string]any{"name": "orders-worker-7c9f8-abcde", "uid": "a1b2…"}}},
-			headers: map[string]string{"x-service-account": "system:serviceaccount:shop:orders-worker", "x-k8s-namespace": "shop",
-				"x-k8s-service-account": "orders-worker", "x-k8s-pod": "orders-worker-7c9f8-abcde"}},
-	},
 }
 
 // guideProvider is what the tests read of a provider in a guide's config.json.

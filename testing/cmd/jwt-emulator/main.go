@@ -51,6 +51,7 @@ func main() {
 
 type config struct {
 	wasm, configPath, listen, upstream, now, profile string
+	logLevel                                         string
 	workers                                          int
 	clusters                                         clusterFlag
 	admin                                            string // -admin: Envoy-like admin (/stats); empty: none
@@ -108,6 +109,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.upstream, "upstream", "", "where allowed requests go (default: built-in echo)")
 	fs.Var(c.clusters, "cluster", "NAME=HOST:PORT: where proxy_http_call to cluster NAME goes (repeatable)")
 	fs.StringVar(&c.now, "now", "", "start the host clock at this time (RFC 3339 or Unix seconds); it then advances in real time")
+	fs.StringVar(&c.logLevel, "log-level", "trace", "Envoy's log level: what proxy_get_log_level answers; lines below it are not printed (trace, debug, info, warn, error, critical)")
 	fs.StringVar(&c.profile, "profile", string(host.DefaultProfile), "Envoy to imitate: "+profileList())
 	fs.StringVar(&c.admin, "admin", "", "serve Envoy-like admin stats (GET /stats, /stats/prometheus) on this address")
 	fs.Var(c.env, "env", "NAME=VALUE: a VM environment variable (vm_config.environment_variables), for environment_variable key sources (repeatable)")
@@ -176,6 +178,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	logLevel, err := host.ParseLogLevel(c.logLevel)
+	if err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
 	bin, err := readModule(c.wasm)
 	if err != nil {
 		return err
@@ -217,7 +223,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		Clusters:     names,
 		OnCallout:    func(co host.Callout) { go fetcher.fetch(ctx, co) },
 		LogWriter:    stderr,
-		LogLevel:     host.LogTrace,
+		LogLevel:     logLevel,
 		Env:          c.env,
 
 		AllowOnHeadersStopIteration: c.allowStopIteration,
