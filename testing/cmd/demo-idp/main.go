@@ -15,7 +15,8 @@
 //	GET  /personas                          the personas and what their tokens carry
 //
 // With -jwks FILE it serves that file as its JWKS instead (a static JWKS server, e.g. for
-// examples/remote-jwks) and mints nothing.
+// examples/remote-jwks) and mints nothing; with -static DIR it serves only DIR's files at their
+// paths (examples/kubernetes: a discovery document and a JWKS), as JSON.
 //
 // Tokens are RS256, signed with a 2048-bit RSA key made at start, with "kid" set. key=next
 // signs with the key that the next rotation will publish: a token the filter cannot verify
@@ -55,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	audience := fs.String("audience", "demo-api", "the tokens' aud (except the wrong-audience persona's)")
 	lifetime := fs.Duration("lifetime", time.Hour, "how long a minted token is valid")
 	jwksFile := fs.String("jwks", "", "serve this JWKS file at /jwks.json instead of the IdP's own keys (minting is then off)")
+	static := fs.String("static", "", "serve the files of this directory at their paths instead (e.g. a discovery document and a JWKS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -101,7 +103,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: idp.handler(logger), ReadHeaderTimeout: 10 * time.Second}
+	handler := idp.handler(logger)
+	if *static != "" {
+		if *jwksFile != "" {
+			return fmt.Errorf("-static and -jwks exclude each other")
+		}
+		if handler, err = staticHandler(*static, logger); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "listening on %s\n", ln.Addr())
@@ -117,4 +128,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// staticHandler serves the files under dir at their paths, as JSON, logging each request.
+func staticHandler(dir string, logger *log.Logger) (http.Handler, error) {
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("-static %s: not a directory", dir)
+	}
+	files := http.FileServer(http.Dir(dir))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			http.Error(w, "GET only", http.StatusMethodNotAllowed)
+			return
+		}
+		logger.Printf("GET %s: serving %s", r.URL.Path, dir)
+		w.Header().Set("Content-Type", "application/json")
+		files.ServeHTTP(w, r)
+	}), nil
 }

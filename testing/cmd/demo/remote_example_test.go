@@ -115,3 +115,49 @@ func TestRemoteExampleWithDemoIdP(t *testing.T) {
 		t.Errorf("the IdP did not log the JWKS fetch:\n%s", idp.stderr.String())
 	}
 }
+
+// TestKubernetesExampleWithDemoIdP runs examples/kubernetes as its README says: build/demo-idp
+// -static serves the discovery document and the JWKS for both clusters.
+func TestKubernetesExampleWithDemoIdP(t *testing.T) {
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	root := filepath.Join("..", "..", "..", "examples", "kubernetes")
+	raw, err := os.ReadFile(filepath.Join(root, "example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex struct {
+		Now    string            `json:"now"`
+		Path   string            `json:"path"`
+		Token  string            `json:"token"`
+		Expect map[string]string `json:"expect_headers"`
+	}
+	if err := json.Unmarshal(raw, &ex); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "build/demo-idp -listen 127.0.0.1:8081 -static examples/kubernetes/idp") {
+		t.Error("the README does not serve idp/ with build/demo-idp -static")
+	}
+	idp := startListening(t, filepath.Join(built.dir, "demo-idp"), "-listen", "127.0.0.1:0", "-static", filepath.Join(root, "idp"))
+	emu := startListening(t, filepath.Join(built.dir, "jwt-emulator"), "-listen", "127.0.0.1:0", "-wasm", shippedModule(t),
+		"-config", filepath.Join(root, "config.json"), "-now", ex.Now, "-cluster", "k8s_issuer="+idp.addr, "-cluster", "k8s_api="+idp.addr)
+	req, err := http.NewRequest("GET", "http://"+emu.addr+ex.Path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+ex.Token)
+	status, body := send(t, req)
+	if status != 200 {
+		t.Fatalf("documented token: %d %q, want 200", status, body)
+	}
+	for name, want := range ex.Expect {
+		if !strings.Contains(body, `"`+name+`":["`+want+`"]`) {
+			t.Errorf("the echo lacks %s: %s", name, body)
+		}
+	}
+}
