@@ -25,7 +25,7 @@ build: build-wasm build-emulator build-migrate
 
 build-wasm: $(WASM)
 
-$(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go
+$(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go Makefile
 	@mkdir -p $(BUILD)
 	rm -rf $(SDK_COPY)
 	$(GO) mod download $(SDK)
