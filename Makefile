@@ -27,7 +27,7 @@ build: build-wasm build-emulator build-migrate build-demo
 
 build-wasm: $(WASM)
 
-$(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go
+$(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go Makefile
 	@mkdir -p $(BUILD)
 	rm -rf $(SDK_COPY)
 	$(GO) mod download $(SDK)
