@@ -410,8 +410,8 @@ func TestAttackOversizedTokenRefusedBeforeDecoding(t *testing.T) {
 	token := fxToken(t, verifier.HS256, fxSecret32, `{"alg":"HS256"}`, `{"pad":"`+strings.Repeat("A", 10000)+`"}`)
 	_, err := verifier.Parse(token, verifier.Limits{})
 	fxWantErr(t, err, verifier.ErrTooLarge)
-	// Deep nesting within the limits is only JSON, not a crash.
+	// Deep nesting within the size limits is invalid JSON past MaxJSONDepth, not a crash.
 	deep := strings.Repeat("[", 3000) + strings.Repeat("]", 3000)
 	_, err = verifier.Parse(fxToken(t, verifier.HS256, fxSecret32, `{"alg":"HS256"}`, `{"x":`+deep+`}`), verifier.Limits{})
-	fxWantErr(t, err, nil)
+	fxWantErr(t, err, verifier.ErrPayloadJSON)
 }

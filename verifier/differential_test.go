@@ -71,6 +71,8 @@ var diffDeliberate = []diffDifference{
 		why: "the payload must be a JSON object; go-jose decodes null into empty claims"},
 	{kind: difftest.KindPayloadInvalidUTF8, want: verifier.ErrPayloadJSON,
 		why: "JSON strings must be UTF-8 (RFC 8259 §8.1); Envoy's protobuf JSON parser refuses them, go-jose's decoder replaces the bytes with U+FFFD"},
+	{kind: difftest.KindDeepNesting, want: verifier.ErrPayloadJSON,
+		why: "JSON nested deeper than 100 is refused, as Envoy's protobuf JSON parser does (MaxJSONDepth); go-jose's encoding/json allows 10000"},
 	{kind: difftest.KindPSSSalt, want: verifier.ErrSignature,
 		why: "RSA-PSS salt must be the hash length (RFC 7518 §3.5, as BoringSSL in Envoy); go-jose auto-detects any salt"},
 
