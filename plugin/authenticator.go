@@ -4,10 +4,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/tidwall/gjson"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
@@ -16,7 +18,7 @@ import (
 //
 //	cache lookup -> parse -> issuer allowed at its location -> (allow_* modes: provider by
 //	issuer) -> time (nbf, exp, with the provider's skew) -> audiences -> subject ->
-//	lifetime -> keys -> signature (an unknown kid: keys again, see keySource) -> outputs
+//	lifetime -> keys -> signature (an unknown kid: keys again, see Source) -> outputs
 //
 // Tokens are taken from the last found to the first. Unless the mode allows failures or
 // missing tokens, every token must verify: the first failure ends the run with its status
@@ -33,8 +35,8 @@ type authMode struct {
 	allowMissing bool
 }
 
-func (c *verifyContext) authenticate(tokens []extracted, m authMode) status {
-	st := statusJwtMissed
+func (c *verifyContext) authenticate(tokens []request.Extracted, m authMode) status.Status {
+	st := status.JwtMissed
 	var last *provider // Envoy's jwks_data_: the provider of the latest token, for failed status
 	if len(tokens) == 0 {
 		c.failedStatus(nil, st)
@@ -42,15 +44,15 @@ func (c *verifyContext) authenticate(tokens []extracted, m authMode) status {
 	for i := len(tokens) - 1; i >= 0; i-- {
 		var p *provider
 		st, p = c.verifyToken(tokens[i], m)
-		if st == statusPending {
+		if st == status.Pending {
 			// Envoy verifies the tokens one after the other and waits for each one's keys;
 			// the whole run is repeated once they are there.
-			return statusPending
+			return status.Pending
 		}
 		if p != nil {
 			last = p
 		}
-		if st != statusOK {
+		if st != status.OK {
 			c.failedStatus(last, st)
 			if !m.allowFailed && !m.allowMissing {
 				break
@@ -59,16 +61,16 @@ func (c *verifyContext) authenticate(tokens []extracted, m authMode) status {
 	}
 	switch {
 	case m.allowFailed:
-		return statusOK
-	case m.allowMissing && st == statusJwtMissed:
-		return statusOK
+		return status.OK
+	case m.allowMissing && st == status.JwtMissed:
+		return status.OK
 	}
 	return st
 }
 
 // failedStatus records failed_status_in_metadata for the provider in charge, or for the only
 // provider when none is known yet (Envoy's getSingleProvider).
-func (c *verifyContext) failedStatus(p *provider, st status) {
+func (c *verifyContext) failedStatus(p *provider, st status.Status) {
 	if c.out == nil {
 		return
 	}
@@ -82,71 +84,71 @@ func (c *verifyContext) failedStatus(p *provider, st status) {
 
 // verifyToken is Envoy's startVerify, for one token. It returns the provider in charge
 // when it is known.
-func (c *verifyContext) verifyToken(e extracted, m authMode) (status, *provider) {
+func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Status, *provider) {
 	p := m.p
 	var entry *cacheEntry
 	var tok *verifier.Token
 	if p != nil {
-		entry = c.cacheLookup(p, e.token)
+		entry = c.cacheLookup(p, e.Token)
 	}
 	if entry != nil {
 		tok = entry.tok
 	} else {
-		var st status
-		if tok, st = c.parse(e.token); st != statusOK {
+		var st status.Status
+		if tok, st = c.parse(e.Token); st != status.OK {
 			return st, p
 		}
 	}
-	if !e.loc.issuers.allows(tok.Issuer) {
-		return statusJwtUnknownIssuer, p
+	if !e.Loc.Issuers.Allows(tok.Issuer) {
+		return status.JwtUnknownIssuer, p
 	}
 	if p == nil {
 		if p = c.rt.findByIssuer(tok.Issuer); p == nil {
-			return statusJwtUnknownIssuer, nil
+			return status.JwtUnknownIssuer, nil
 		}
-		entry = c.cacheLookup(p, e.token)
+		entry = c.cacheLookup(p, e.Token)
 	}
 	if err := tok.ValidateTime(c.now, p.skew, false, 0); err != nil {
-		return statusOf(err), p
+		return status.Of(err), p
 	}
 	aud := p.audiences
 	if m.hasAud {
 		aud = m.aud
 	}
 	if !tok.HasAudience(aud) {
-		return statusJwtAudienceNotAllowed, p
+		return status.JwtAudienceNotAllowed, p
 	}
 	// Envoy answers a subject or lifetime refusal as a failed verification.
-	if p.subjects != nil && !p.subjects.match(tok.Subject) {
-		return statusJwtVerificationFail, p
+	if p.subjects != nil && !p.subjects.Match(tok.Subject) {
+		return status.JwtVerificationFail, p
 	}
 	if !p.lifetimeAllowed(tok, c.nowSec) {
-		return statusJwtVerificationFail, p
+		return status.JwtVerificationFail, p
 	}
 	if entry == nil {
-		ks, st := p.keys.keys(c)
-		if st != statusOK {
+		ks, st := p.keys.Keys(c)
+		if st != status.OK {
 			return st, p
 		}
 		err := tok.Verify(ks)
 		if errors.Is(err, verifier.ErrUnknownKey) {
 			// The IdP may have rotated its keys: the source may refetch (rate limited) or
 			// know newer keys.
-			if ks, st = p.keys.unknownKey(c); st != statusOK {
+			if ks, st = p.keys.UnknownKey(c); st != status.OK {
 				return st, p
 			}
 			err = tok.Verify(ks)
 		}
 		if err != nil {
-			return statusOf(err), p
+			return status.Of(err), p
 		}
-		entry = p.entryFor(e.token, tok)
+		entry = p.entryFor(e.Token, tok)
 		if cache := c.rt.caches[p.index]; cache != nil {
 			cache.insert(entry)
 		}
 	}
 	c.accept(p, e, entry)
-	return statusOK, p
+	return status.OK, p
 }
 
 func (c *verifyContext) cacheLookup(p *provider, token string) *cacheEntry {
@@ -155,10 +157,10 @@ func (c *verifyContext) cacheLookup(p *provider, token string) *cacheEntry {
 		return nil
 	}
 	if e := cache.lookup(token, c.nowSec); e != nil {
-		c.count(counterJwtCacheHit)
+		c.count(metrics.JwtCacheHit)
 		return e
 	}
-	c.count(counterJwtCacheMiss)
+	c.count(metrics.JwtCacheMiss)
 	return nil
 }
 
@@ -166,7 +168,7 @@ func (c *verifyContext) cacheLookup(p *provider, token string) *cacheEntry {
 // for x_authorize, and the removal of the token from its header or query parameter when the
 // provider does not forward it. Tokens in cookies stay (Envoy: forward "has no effect for
 // JWTs extracted through from_cookies").
-func (c *verifyContext) accept(p *provider, e extracted, entry *cacheEntry) {
+func (c *verifyContext) accept(p *provider, e request.Extracted, entry *cacheEntry) {
 	if c.out == nil {
 		return
 	}
@@ -174,11 +176,11 @@ func (c *verifyContext) accept(p *provider, e extracted, entry *cacheEntry) {
 	c.out.adds += len(entry.ops)
 	c.out.addVerified(entry)
 	if !p.forward {
-		switch e.loc.kind {
-		case locHeader:
-			c.out.ops = append(c.out.ops, headerOp{kind: opRemove, name: e.loc.name})
-		case locParam:
-			c.out.ops = append(c.out.ops, headerOp{kind: opRemoveParam, name: e.loc.name})
+		switch e.Loc.Kind {
+		case request.LocHeader:
+			c.out.ops = append(c.out.ops, headerOp{kind: opRemove, name: e.Loc.Name})
+		case request.LocParam:
+			c.out.ops = append(c.out.ops, headerOp{kind: opRemoveParam, name: e.Loc.Name})
 		}
 	}
 	for _, me := range entry.meta {
@@ -187,22 +189,16 @@ func (c *verifyContext) accept(p *provider, e extracted, entry *cacheEntry) {
 }
 
 // parse parses a token once per request, however many providers look at it.
-func (c *verifyContext) parse(raw string) (*verifier.Token, status) {
+func (c *verifyContext) parse(raw string) (*verifier.Token, status.Status) {
 	for i := range c.parsed {
 		if c.parsed[i].raw == raw {
 			return c.parsed[i].tok, c.parsed[i].st
 		}
 	}
-	tok, err := verifier.Parse(raw, c.rt.tokenLimits)
-	st := statusOf(err)
+	tok, err := verifier.ParseUnverified(raw, c.rt.tokenLimits)
+	st := status.Of(err)
 	c.parsed = append(c.parsed, parsedToken{raw: raw, tok: tok, st: st})
 	return tok, st
-}
-
-type parsedToken struct {
-	raw string
-	tok *verifier.Token
-	st  status
 }
 
 // issuerOf reads a token's iss without parsing it fully, for the requires_any index: decode
@@ -213,7 +209,7 @@ type parsedToken struct {
 func (c *verifyContext) issuerOf(raw string) (string, bool) {
 	for i := range c.parsed {
 		if c.parsed[i].raw == raw {
-			if c.parsed[i].st != statusOK {
+			if c.parsed[i].st != status.OK {
 				return "", false
 			}
 			return c.parsed[i].tok.Issuer, true
@@ -254,7 +250,7 @@ func (c *verifyContext) issuerOf(raw string) (string, bool) {
 func (c *verifyContext) knownWellFormed(raw string, children []requirement, cands []int) bool {
 	for i := range c.parsed {
 		if c.parsed[i].raw == raw {
-			return c.parsed[i].st == statusOK
+			return c.parsed[i].st == status.OK
 		}
 	}
 	for _, m := range cands {
@@ -265,9 +261,4 @@ func (c *verifyContext) knownWellFormed(raw string, children []requirement, cand
 		}
 	}
 	return false
-}
-
-// newVerifyContext starts the verification of one request.
-func newVerifyContext(rt *runtime, req *request, now time.Time, out *outputs) *verifyContext {
-	return &verifyContext{rt: rt, req: req, now: now, nowSec: now.Unix(), out: out}
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
 )
 
@@ -18,7 +18,7 @@ const iss = "https://iss.example"
 func TestEveryAlgorithmVerifies(t *testing.T) {
 	k := keys(t)
 	run(t, oneProvider(t, `,"claim_to_headers":[{"header_name":"x-sub","claim_name":"sub"}]`), func(t *testing.T, h filtertest.Host) {
-		for _, key := range []*plugin.TestKey{k.RS256, k.ES256, k.HS256, k.EdDSA} {
+		for _, key := range []*testjwt.TestKey{k.RS256, k.ES256, k.HS256, k.EdDSA} {
 			s := get(h, "/", "authorization", "Bearer "+key.Token(claims(iss, "")))
 			wantPass(t, s)
 			wantHeader(t, s, "x-sub", "alice")

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 )
 
 // This file is the x_authorize extension (EXTENSIONS.md): after a rule's requirement passed,
@@ -39,7 +41,7 @@ type authzCond struct {
 	// paths are the claim's member names; the first path present in a token is used (scope,
 	// then scp for the scopes_* shorthands).
 	paths   [][]claimSeg
-	op      authzOp
+	op      config.AuthzOp
 	set     valueSet // any_of, all_of, none_of
 	full    uint64   // all_of: the mask with one bit per value of set
 	split   byte     // 0, ' ' or ','
@@ -55,26 +57,26 @@ func scopeClaims() [][]claimSeg {
 	return [][]claimSeg{claimSegs([]string{"scope"}), claimSegs([]string{"scp"})}
 }
 
-func compileAuthorize(raw *rawAuthorize) *authorizer {
+func compileAuthorize(raw *config.RawAuthorize) *authorizer {
 	a := &authorizer{}
 	var scopes []string
-	a.root = compileAuthzGroup(raw, defaultRolesClaim, &scopes)
+	a.root = compileAuthzGroup(raw, config.DefaultRolesClaim, &scopes)
 	a.scope = strings.Join(scopes, " ")
 	return a
 }
 
-func compileAuthzGroup(raw *rawAuthorize, rolesClaim string, scopes *[]string) authzGroup {
-	if raw.rolesClaim != "" {
-		rolesClaim = raw.rolesClaim // groups inherit their parent's roles_claim
+func compileAuthzGroup(raw *config.RawAuthorize, rolesClaim string, scopes *[]string) authzGroup {
+	if raw.RolesClaim != "" {
+		rolesClaim = raw.RolesClaim // groups inherit their parent's roles_claim
 	}
 	var g authzGroup
-	for _, c := range raw.claims {
+	for _, c := range raw.Claims {
 		g.conds = append(g.conds, compileAuthzClaim(c))
 	}
 	for _, sc := range []struct {
-		op   authzOp
+		op   config.AuthzOp
 		vals []string
-	}{{authzAllOf, raw.scopesAllOf}, {authzAnyOf, raw.scopesAnyOf}} {
+	}{{config.AuthzAllOf, raw.ScopesAllOf}, {config.AuthzAnyOf, raw.ScopesAnyOf}} {
 		if len(sc.vals) == 0 {
 			continue
 		}
@@ -86,30 +88,30 @@ func compileAuthzGroup(raw *rawAuthorize, rolesClaim string, scopes *[]string) a
 		}
 	}
 	roles := [][]claimSeg{claimSegs(strings.Split(rolesClaim, "."))}
-	if len(raw.rolesAllOf) > 0 {
-		g.conds = append(g.conds, newSetCond(roles, authzAllOf, raw.rolesAllOf, 0))
+	if len(raw.RolesAllOf) > 0 {
+		g.conds = append(g.conds, newSetCond(roles, config.AuthzAllOf, raw.RolesAllOf, 0))
 	}
-	if len(raw.rolesAnyOf) > 0 {
-		g.conds = append(g.conds, newSetCond(roles, authzAnyOf, raw.rolesAnyOf, 0))
+	if len(raw.RolesAnyOf) > 0 {
+		g.conds = append(g.conds, newSetCond(roles, config.AuthzAnyOf, raw.RolesAnyOf, 0))
 	}
-	for _, sub := range raw.any {
+	for _, sub := range raw.Any {
 		g.any = append(g.any, compileAuthzGroup(sub, rolesClaim, scopes))
 	}
 	return g
 }
 
-func compileAuthzClaim(raw *rawAuthzClaim) authzCond {
-	paths := [][]claimSeg{claimSegs(raw.segments)}
-	switch raw.op {
-	case authzEquals:
-		return authzCond{paths: paths, op: authzEquals, eqType: raw.equals.Type, eqStr: raw.equals.Str, eqNum: raw.equals.Num}
-	case authzPresent:
-		return authzCond{paths: paths, op: authzPresent, present: raw.present}
+func compileAuthzClaim(raw *config.RawAuthzClaim) authzCond {
+	paths := [][]claimSeg{claimSegs(raw.Segments)}
+	switch raw.Op {
+	case config.AuthzEquals:
+		return authzCond{paths: paths, op: config.AuthzEquals, eqType: raw.Equals.Type, eqStr: raw.Equals.Str, eqNum: raw.Equals.Num}
+	case config.AuthzPresent:
+		return authzCond{paths: paths, op: config.AuthzPresent, present: raw.Present}
 	}
-	return newSetCond(paths, raw.op, raw.values, raw.split)
+	return newSetCond(paths, raw.Op, raw.Values, raw.Split)
 }
 
-func newSetCond(paths [][]claimSeg, op authzOp, values []string, split byte) authzCond {
+func newSetCond(paths [][]claimSeg, op config.AuthzOp, values []string, split byte) authzCond {
 	c := authzCond{paths: paths, op: op, split: split, set: newValueSet(values)}
 	if n := len(c.set.list); n >= 64 {
 		c.full = ^uint64(0)
@@ -154,7 +156,7 @@ func (g *authzGroup) holds(tokens []*cacheEntry) bool {
 }
 
 func (c *authzCond) holds(tokens []*cacheEntry) bool {
-	negative := c.op == authzNoneOf || (c.op == authzPresent && !c.present)
+	negative := c.op == config.AuthzNoneOf || (c.op == config.AuthzPresent && !c.present)
 	for _, e := range tokens {
 		if c.matches(e.tok.Claims) {
 			return !negative
@@ -168,7 +170,7 @@ func (c *authzCond) holds(tokens []*cacheEntry) bool {
 func (c *authzCond) matches(claims gjson.Result) bool {
 	var v gjson.Result
 	for _, p := range c.paths {
-		if v = findClaim(claims, p); v.Exists() && v.Type != gjson.Null {
+		if v = findClaim(claims, p, false); v.Exists() && v.Type != gjson.Null {
 			break
 		}
 	}
@@ -176,9 +178,9 @@ func (c *authzCond) matches(claims gjson.Result) bool {
 		return false
 	}
 	switch c.op {
-	case authzPresent:
+	case config.AuthzPresent:
 		return true
-	case authzEquals:
+	case config.AuthzEquals:
 		switch c.eqType {
 		case gjson.String:
 			return v.Type == gjson.String && v.Str == c.eqStr
@@ -186,7 +188,7 @@ func (c *authzCond) matches(claims gjson.Result) bool {
 			return v.Type == gjson.Number && v.Num == c.eqNum
 		}
 		return v.Type == c.eqType // true, false
-	case authzAllOf:
+	case config.AuthzAllOf:
 		var seen uint64
 		eachValue(v, c.split, func(s string) bool {
 			if i := c.set.find(s); i >= 0 {
@@ -202,54 +204,6 @@ func (c *authzCond) matches(claims gjson.Result) bool {
 		return !found
 	})
 	return found
-}
-
-// claimSeg is one member name of a claim's path.
-type claimSeg struct {
-	name string
-	// get: name is a plain gjson path component (gjson.Escape leaves it unchanged), so
-	// gjson's Get finds it, skipping the members before it without parsing them. Other names
-	// (with ".", "/", "*", "@", ...) are found by visiting the members, which never allocates,
-	// where Get would unescape the component on every call.
-	get bool
-}
-
-func claimSegs(names []string) []claimSeg {
-	out := make([]claimSeg, len(names))
-	for i, n := range names {
-		out[i] = claimSeg{name: n, get: gjson.Escape(n) == n}
-	}
-	return out
-}
-
-// findClaim walks nested objects by literal member names, like lookupClaim
-// (claim_headers.go): only objects are entered, never arrays by index. It takes the first
-// member of a name, which is the only one: verifier.Parse refuses payloads that repeat a
-// member name.
-func findClaim(claims gjson.Result, path []claimSeg) gjson.Result {
-	cur := claims
-	for _, seg := range path {
-		if !cur.IsObject() {
-			return gjson.Result{}
-		}
-		if seg.get {
-			cur = cur.Get(seg.name)
-		} else {
-			var found gjson.Result
-			cur.ForEach(func(k, v gjson.Result) bool {
-				if k.Str == seg.name {
-					found = v
-					return false
-				}
-				return true
-			})
-			cur = found
-		}
-		if !cur.Exists() {
-			return gjson.Result{}
-		}
-	}
-	return cur
 }
 
 // eachValue calls yield with the strings a claim holds, until yield returns false: a string

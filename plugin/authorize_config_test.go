@@ -3,17 +3,21 @@ package plugin
 import (
 	"strings"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config/configtest"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // authzRule is a configuration with provider p and one rule on / whose x_authorize is policy.
 func authzRule(t testing.TB, policy string) string {
-	return `{"providers":{"p":` + prov("i", JWKS(Keys(t).ES256), "") + `},
+	return `{"providers":{"p":` + prov("i", testjwt.JWKS(testjwt.Keys(t).ES256), "") + `},
 	  "rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"p"},"x_authorize":` + policy + `}]}`
 }
 
 func TestAuthorizeConfigErrors(t *testing.T) {
-	k := Keys(t)
-	provider := `"providers":{"p":` + prov("i", JWKS(k.ES256), "") + `}`
+	k := testjwt.Keys(t)
+	provider := `"providers":{"p":` + prov("i", testjwt.JWKS(k.ES256), "") + `}`
 	tests := []struct {
 		name   string
 		config string
@@ -79,21 +83,13 @@ func TestAuthorizeConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, probs := load([]byte(tt.config), compileEnv{lookupEnv: func(string) (string, bool) { return "", false }})
-			got := strings.Join(probs, "\n")
-			if len(probs) == 0 {
-				t.Fatalf("configuration accepted, want %q", tt.want)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("problems lack %q; got:\n%s", w, got)
-				}
-			}
+			configtest.WantProblems(t, probs, tt.want...)
 		})
 	}
 }
 
 func TestAuthorizeConfigAccepted(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	for _, policy := range []string{
 		`{}`,
 		`null`,
@@ -105,7 +101,7 @@ func TestAuthorizeConfigAccepted(t *testing.T) {
 		mustLoad(t, authzRule(t, policy))
 	}
 	// A named requirement that verifies tokens is fine.
-	mustLoad(t, `{"providers":{"p":`+prov("i", JWKS(k.ES256), "")+`},"requirement_map":{"r":{"provider_name":"p"}},
+	mustLoad(t, `{"providers":{"p":`+prov("i", testjwt.JWKS(k.ES256), "")+`},"requirement_map":{"r":{"provider_name":"p"}},
 	  "rules":[{"match":{"prefix":"/"},"requirement_name":"r","x_authorize":{"roles_any_of":["a"]}}]}`)
 }
 
@@ -122,14 +118,14 @@ func TestAuthorizeCompilesScopeAttribute(t *testing.T) {
 // TestAuthorizeEvaluationAllocatesNothing: checking a policy against verified tokens (set
 // lookups, split strings, nested paths, groups) costs no allocation on the request path.
 func TestAuthorizeEvaluationAllocatesNothing(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	rt := mustLoad(t, authzRule(t, `{"scopes_all_of":["read","write"],"roles_any_of":["r1","r2","r3","r4","r5","r6","r7","r8","r9","admin"],
 	  "claims":[{"claim":"groups","split":"comma","none_of":["banned"]},{"claim_path":["https://x/tier"],"equals":"gold"},{"claim":"lvl","equals":3}],
 	  "any":[{"claims":[{"claim":"email","present":true}]},{"roles_all_of":["admin","dev"]}]}`))
 	token := tok(k.ES256, "i", valid, `,"scope":"openid write read",
 	  "realm_access":{"roles":["dev","admin"]},"groups":"a, b","https://x/tier":"gold","lvl":3`)
 	st, out := evaluate(rt, req("/", "authorization", "Bearer "+token))
-	if st != statusOK || len(out.verified) != 1 {
+	if st != status.OK || len(out.verified) != 1 {
 		t.Fatalf("verification: %q with %d verified tokens", st, len(out.verified))
 	}
 	az := rt.rules[0].authz
@@ -145,13 +141,13 @@ func TestAuthorizeEvaluationAllocatesNothing(t *testing.T) {
 // Keycloak roles (a set of 10), scopes from a space-delimited string, a comma-split none_of;
 // walking the claims, and the verdict remembered in the token's JWT cache entry.
 func BenchmarkAuthorize(b *testing.B) {
-	k := Keys(b)
+	k := testjwt.Keys(b)
 	rt := mustLoad(b, authzRule(b, `{"scopes_all_of":["read","write"],"roles_any_of":["r1","r2","r3","r4","r5","r6","r7","r8","r9","admin"],
 	  "claims":[{"claim":"groups","split":"comma","none_of":["banned"]}]}`))
 	token := tok(k.ES256, "i", valid, `,"scope":"openid profile email write read","realm_access":{"roles":["offline_access","uma_authorization","admin"]},"groups":"a, b"`)
 	st, out := evaluate(rt, req("/", "authorization", "Bearer "+token))
 	az := rt.rules[0].authz
-	if st != statusOK || !az.allows(out.verified) {
+	if st != status.OK || !az.allows(out.verified) {
 		b.Fatal("the policy does not hold")
 	}
 	b.Run("walk", func(b *testing.B) {

@@ -4,6 +4,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // Benchmarks of the request path without a host (native): rule matching and verification.
@@ -17,9 +21,9 @@ import (
 
 // manyProviders is a configuration with n providers (issuers iss-0 ... iss-<n-1>), each
 // setting a claim header, required through requires_any on /api.
-func manyProviders(b *testing.B, n int, extra string) *runtime {
-	k := Keys(b)
-	ks := JWKS(k.ES256)
+func manyProviders(b *testing.B, n int, extra string) *filterConfig {
+	k := testjwt.Keys(b)
+	ks := testjwt.JWKS(k.ES256)
 	var provs, reqs []string
 	for i := 0; i < n; i++ {
 		name := "p" + strconv.Itoa(i)
@@ -32,11 +36,11 @@ func manyProviders(b *testing.B, n int, extra string) *runtime {
 	  {"match":{"prefix":"/api"},"requires":{"requires_any":{"requirements":[`+strings.Join(reqs, ",")+`]}}}]}`)
 }
 
-func benchRequest(b *testing.B, rt *runtime, hs [][2]string, want status) {
+func benchRequest(b *testing.B, rt *filterConfig, hs [][2]string, want status.Status) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r := newRequest(hs)
+		r := request.NewRequest(hs)
 		ru := rt.findRule(r)
 		if ru == nil || ru.req == nil {
 			continue
@@ -48,11 +52,11 @@ func benchRequest(b *testing.B, rt *runtime, hs [][2]string, want status) {
 }
 
 func headers(path string, kv ...string) [][2]string {
-	return req(path, kv...).headers
+	return req(path, kv...).Headers
 }
 
 func BenchmarkRequiresAnyProviders(b *testing.B) {
-	k := Keys(b)
+	k := testjwt.Keys(b)
 	for _, n := range []int{1, 10, 100} {
 		for _, which := range []string{"first", "last"} {
 			idx := 0
@@ -62,7 +66,7 @@ func BenchmarkRequiresAnyProviders(b *testing.B) {
 			token := tok(k.ES256, "iss-"+strconv.Itoa(idx), valid, "")
 			hs := headers("/api/x", "authorization", "Bearer "+token)
 			b.Run("providers="+strconv.Itoa(n)+"/"+which+"/cached", func(b *testing.B) {
-				benchRequest(b, manyProviders(b, n, ""), hs, statusOK)
+				benchRequest(b, manyProviders(b, n, ""), hs, status.OK)
 			})
 			b.Run("providers="+strconv.Itoa(n)+"/"+which+"/cached/without-index", func(b *testing.B) {
 				// For comparison: what trying every provider in order (Envoy's way) costs.
@@ -70,25 +74,25 @@ func BenchmarkRequiresAnyProviders(b *testing.B) {
 				if a, ok := rt.rules[1].req.(*anyRequirement); ok {
 					a.index = nil
 				}
-				benchRequest(b, rt, hs, statusOK)
+				benchRequest(b, rt, hs, status.OK)
 			})
 			b.Run("providers="+strconv.Itoa(n)+"/"+which+"/uncached", func(b *testing.B) {
-				benchRequest(b, manyProviders(b, n, `,"x_disable_jwt_cache":true`), hs, statusOK)
+				benchRequest(b, manyProviders(b, n, `,"x_disable_jwt_cache":true`), hs, status.OK)
 			})
 		}
 		b.Run("providers="+strconv.Itoa(n)+"/unknown-issuer", func(b *testing.B) {
 			hs := headers("/api/x", "authorization", "Bearer "+tok(k.ES256, "nobody", valid, ""))
-			benchRequest(b, manyProviders(b, n, ""), hs, statusJwtUnknownIssuer)
+			benchRequest(b, manyProviders(b, n, ""), hs, status.JwtUnknownIssuer)
 		})
 	}
 }
 
 func BenchmarkNoRuleMatch(b *testing.B) {
 	rt := manyProviders(b, 100, "")
-	benchRequest(b, rt, headers("/health", "user-agent", "bench", "accept", "*/*"), statusOK)
+	benchRequest(b, rt, headers("/health", "user-agent", "bench", "accept", "*/*"), status.OK)
 }
 
 func BenchmarkMissingTokenAllowed(b *testing.B) {
 	rt := manyProviders(b, 100, "")
-	benchRequest(b, rt, headers("/api/x", "user-agent", "bench"), statusOK)
+	benchRequest(b, rt, headers("/api/x", "user-agent", "bench"), status.OK)
 }

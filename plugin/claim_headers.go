@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 )
 
 // This file renders a verified token into request headers: claim_to_headers (Envoy
@@ -35,25 +37,25 @@ const (
 )
 
 type claimHeader struct {
-	header    string   // lower case
-	segments  []string // the claim path: claim_path keys, or claim_name split on the delimiter
+	header    string     // lower case
+	segments  []claimSeg // the claim path: claim_path keys, or claim_name split on the delimiter
 	render    renderMode
 	separator string
 	replace   bool // Gloo append: false; Envoy's claim_to_headers always adds
 }
 
-func compileClaimHeader(raw *rawClaimToHeader) *claimHeader {
-	c := &claimHeader{header: strings.ToLower(raw.header), replace: raw.replace, separator: raw.separator}
-	if len(raw.claimPath) > 0 {
-		c.segments = raw.claimPath
+func compileClaimHeader(raw *config.RawClaimToHeader) *claimHeader {
+	c := &claimHeader{header: strings.ToLower(raw.Header), replace: raw.Replace, separator: raw.Separator}
+	if len(raw.ClaimPath) > 0 {
+		c.segments = claimSegs(raw.ClaimPath)
 	} else {
-		d := raw.delimiter
+		d := raw.Delimiter
 		if d == "" {
 			d = "."
 		}
-		c.segments = strings.Split(raw.claimName, d)
+		c.segments = claimSegs(strings.Split(raw.ClaimName, d))
 	}
-	switch raw.render {
+	switch raw.Render {
 	case "json":
 		c.render = renderJSON
 	case "joined":
@@ -67,7 +69,7 @@ func compileClaimHeader(raw *rawClaimToHeader) *claimHeader {
 
 // value renders the claim from a token's claims; false when there is nothing to set.
 func (c *claimHeader) value(claims gjson.Result) (string, bool) {
-	v := lookupClaim(claims, c.segments)
+	v := findClaim(claims, c.segments, true)
 	if !v.Exists() {
 		return "", false
 	}
@@ -109,31 +111,6 @@ func (c *claimHeader) value(claims gjson.Result) (string, bool) {
 		return "", false
 	}
 	return s, true
-}
-
-// lookupClaim walks nested objects by exact member names, as Envoy's StructUtils::GetValue
-// walks a protobuf Struct (where a repeated member name keeps its last value). Every
-// segment is a literal key: no gjson path syntax is involved, so claim names may hold dots,
-// '*', '#' or anything else.
-func lookupClaim(claims gjson.Result, segments []string) gjson.Result {
-	cur := claims
-	for _, seg := range segments {
-		if !cur.IsObject() {
-			return gjson.Result{}
-		}
-		var found gjson.Result
-		cur.ForEach(func(k, v gjson.Result) bool {
-			if k.Str == seg {
-				found = v
-			}
-			return true
-		})
-		if !found.Exists() {
-			return gjson.Result{}
-		}
-		cur = found
-	}
-	return cur
 }
 
 func renderScalar(v gjson.Result) (string, bool) {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 )
 
 const claimsJSON = `{
@@ -18,9 +20,9 @@ const claimsJSON = `{
   "bad": "line\nbreak"
 }`
 
-func render(t *testing.T, raw rawClaimToHeader) (string, bool) {
+func render(t *testing.T, raw config.RawClaimToHeader) (string, bool) {
 	t.Helper()
-	raw.header = "x"
+	raw.Header = "x"
 	return compileClaimHeader(&raw).value(gjson.Parse(claimsJSON))
 }
 
@@ -50,7 +52,7 @@ func TestClaimRenderingAsCurrentEnvoy(t *testing.T) {
 		{"bad", ""}, // a value with a line break is never set
 	}
 	for _, tt := range tests {
-		got, ok := render(t, rawClaimToHeader{claimName: tt.claim})
+		got, ok := render(t, config.RawClaimToHeader{ClaimName: tt.claim})
 		if (tt.want == "") == ok || got != tt.want {
 			t.Errorf("claim %q = %q, %v; want %q", tt.claim, got, ok, tt.want)
 		}
@@ -58,32 +60,32 @@ func TestClaimRenderingAsCurrentEnvoy(t *testing.T) {
 }
 
 func TestClaimPathAndDelimiterAddressDottedNames(t *testing.T) {
-	if got, _ := render(t, rawClaimToHeader{claimPath: []string{"a.b", "c.d"}}); got != "x.y.z" {
+	if got, _ := render(t, config.RawClaimToHeader{ClaimPath: []string{"a.b", "c.d"}}); got != "x.y.z" {
 		t.Errorf("claim_path = %q", got)
 	}
-	if got, _ := render(t, rawClaimToHeader{claimPath: []string{"https://example.com/roles"}, render: "joined"}); got != "r1" {
+	if got, _ := render(t, config.RawClaimToHeader{ClaimPath: []string{"https://example.com/roles"}, Render: "joined"}); got != "r1" {
 		t.Errorf("claim_path URL = %q", got)
 	}
-	if got, _ := render(t, rawClaimToHeader{claimName: "a.b|c.d", delimiter: "|"}); got != "x.y.z" {
+	if got, _ := render(t, config.RawClaimToHeader{ClaimName: "a.b|c.d", Delimiter: "|"}); got != "x.y.z" {
 		t.Errorf("x_delimiter = %q", got)
 	}
-	if _, ok := render(t, rawClaimToHeader{claimName: "a.b"}); ok {
+	if _, ok := render(t, config.RawClaimToHeader{ClaimName: "a.b"}); ok {
 		t.Error("claim_name a.b must be split on the dot and miss")
 	}
 }
 
 func TestClaimRenderingExtensions(t *testing.T) {
 	tests := []struct {
-		raw  rawClaimToHeader
+		raw  config.RawClaimToHeader
 		want string
 	}{
-		{rawClaimToHeader{claimName: "roles", render: "json"}, `["admin","dev"]`},
-		{rawClaimToHeader{claimName: "obj", render: "json"}, `{"a":1,"b":[1,2]}`},
-		{rawClaimToHeader{claimName: "roles", render: "joined"}, "admin,dev"},
-		{rawClaimToHeader{claimName: "roles", render: "joined", separator: " "}, "admin dev"},
-		{rawClaimToHeader{claimName: "mixed", render: "joined"}, `a,1,true,{"k":"v"}`},
-		{rawClaimToHeader{claimName: "obj", render: "joined"}, `{"a":1,"b":[1,2]}`},
-		{rawClaimToHeader{claimName: "sub", render: "json"}, "alice"},
+		{config.RawClaimToHeader{ClaimName: "roles", Render: "json"}, `["admin","dev"]`},
+		{config.RawClaimToHeader{ClaimName: "obj", Render: "json"}, `{"a":1,"b":[1,2]}`},
+		{config.RawClaimToHeader{ClaimName: "roles", Render: "joined"}, "admin,dev"},
+		{config.RawClaimToHeader{ClaimName: "roles", Render: "joined", Separator: " "}, "admin dev"},
+		{config.RawClaimToHeader{ClaimName: "mixed", Render: "joined"}, `a,1,true,{"k":"v"}`},
+		{config.RawClaimToHeader{ClaimName: "obj", Render: "joined"}, `{"a":1,"b":[1,2]}`},
+		{config.RawClaimToHeader{ClaimName: "sub", Render: "json"}, "alice"},
 	}
 	for _, tt := range tests {
 		if got, _ := render(t, tt.raw); got != tt.want {

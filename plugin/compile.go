@@ -7,13 +7,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
-// runtime is a compiled configuration: everything the request path needs, resolved and
+// filterConfig is a compiled configuration: everything the request path needs, resolved and
 // checked once at plugin start (Envoy's FilterConfigImpl). It is never modified after
 // compile except for the JWT caches, which belong to the VM that built it.
-type runtime struct {
+type filterConfig struct {
 	providers []*provider          // sorted by name
 	byName    map[string]*provider // provider_name references
 	// byIssuer gives, for an issuer, the first provider (by name) with that issuer: O(1)
@@ -23,8 +26,8 @@ type runtime struct {
 	single   *provider // the only provider, when there is exactly one
 	// allSanitize is every provider's headers: what allow_missing(_or_failed) leaves remove.
 	allSanitize []string
-	allExt      *extractor  // the locations of every provider (allow_missing(_or_failed))
-	caches      []*jwtCache // by provider index; nil entries when the cache is off
+	allExt      *request.Extractor // the locations of every provider (allow_missing(_or_failed))
+	caches      []*jwtCache        // by provider index; nil entries when the cache is off
 	tokenLimits verifier.Limits
 
 	rules                []*rule
@@ -32,11 +35,10 @@ type runtime struct {
 	stripFailureResponse bool
 	statPrefix           string
 
-	// sanitize lists every header the filter may set (claim headers, payload headers, the
-	// report-only header), lower case and sorted: client copies are removed from every
-	// request before anything else happens.
-	sanitize    []string
-	sanitizeSet map[string]bool // the same, for one pass over the request's headers
+	// sanitizeSet holds every header the filter may set (claim headers, payload headers, the
+	// report-only header), lower case: client copies are removed from every request, in one
+	// pass over its headers, before anything else happens.
+	sanitizeSet map[string]bool
 
 	reportOnlyHeader string      // x_report_only; "" when off
 	denyBody         *denyBody   // x_deny_response
@@ -46,7 +48,7 @@ type runtime struct {
 }
 
 type rule struct {
-	match *matcher
+	match *request.Matcher
 	req   requirement // nil: matching requests pass without verification
 	authz *authorizer // x_authorize: a policy on the verified tokens' claims; nil when absent
 }
@@ -61,30 +63,30 @@ type compileEnv struct {
 
 func defaultCompileEnv() compileEnv { return compileEnv{lookupEnv: os.LookupEnv} }
 
-// load parses and compiles a configuration; it returns every problem found, or a runtime.
-func load(data []byte, env compileEnv) (*runtime, []string) {
-	raw, probs := parseConfig(data)
+// load parses and compiles a configuration; it returns every problem found, or a filterConfig.
+func load(data []byte, env compileEnv) (*filterConfig, []string) {
+	raw, probs := config.Parse(data)
 	if len(probs) > 0 {
 		return nil, probs
 	}
 	return compile(raw, env)
 }
 
-func compile(raw *rawConfig, env compileEnv) (*runtime, []string) {
-	probs := &problems{}
-	rt := &runtime{
+func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
+	probs := &config.Problems{}
+	rt := &filterConfig{
 		byName:               map[string]*provider{},
 		byIssuer:             map[string]*provider{},
-		bypassCorsPreflight:  raw.bypassCorsPreflight,
-		stripFailureResponse: raw.stripFailureResponse,
-		statPrefix:           raw.statPrefix,
-		tokenLimits:          raw.tokenLimits,
+		bypassCorsPreflight:  raw.BypassCorsPreflight,
+		stripFailureResponse: raw.StripFailureResponse,
+		statPrefix:           raw.StatPrefix,
+		tokenLimits:          raw.TokenLimits,
 	}
 	warn := func(w string) { rt.warnings = append(rt.warnings, w) }
 
-	rawProviders := append([]*rawProvider(nil), raw.providers...)
-	sort.Slice(rawProviders, func(i, j int) bool { return rawProviders[i].name < rawProviders[j].name })
-	var sources []locationSource
+	rawProviders := append([]*config.RawProvider(nil), raw.Providers...)
+	sort.Slice(rawProviders, func(i, j int) bool { return rawProviders[i].Name < rawProviders[j].Name })
+	var sources []request.LocationSource
 	sanitize := map[string]bool{}
 	for i, rp := range rawProviders {
 		p := compileProvider(rp, i, env, probs, warn)
@@ -98,7 +100,7 @@ func compile(raw *rawConfig, env compileEnv) (*runtime, []string) {
 			cache = newJwtCache(p.cacheSize, p.cacheMaxBytes)
 		}
 		rt.caches = append(rt.caches, cache)
-		sources = append(sources, locationSource{issuer: rp.issuer, headers: rp.fromHeaders, params: rp.fromParams, cookies: rp.fromCookies})
+		sources = append(sources, request.LocationSource{Issuer: rp.Issuer, Headers: rp.FromHeaders, Params: rp.FromParams, Cookies: rp.FromCookies})
 		for _, h := range p.sanitize {
 			if !sanitize[h] {
 				rt.allSanitize = append(rt.allSanitize, h)
@@ -109,146 +111,142 @@ func compile(raw *rawConfig, env compileEnv) (*runtime, []string) {
 	if len(rt.providers) == 1 {
 		rt.single = rt.providers[0]
 	}
-	rt.allExt = newExtractor(sources...)
+	rt.allExt = request.NewExtractor(sources...)
 
 	b := &reqBuilder{rt: rt, probs: probs}
 	named := map[string]requirement{}
-	for _, nr := range raw.requirementMap {
-		named[nr.name] = b.build(nr.req)
+	for _, nr := range raw.RequirementMap {
+		named[nr.Name] = b.build(nr.Req)
 	}
-	for _, rr := range raw.rules {
-		r := &rule{match: compileMatcher(rr.match, probs)}
+	for _, rr := range raw.Rules {
+		r := &rule{match: request.CompileMatcher(rr.Match, probs)}
 		switch {
-		case rr.requires != nil:
-			r.req = b.build(rr.requires)
-		case rr.requirementName != "":
-			if r.req = named[rr.requirementName]; r.req == nil {
-				probs.add(joinPath(rr.path, "requirement_name"), strconv.Quote(rr.requirementName)+
+		case rr.Requires != nil:
+			r.req = b.build(rr.Requires)
+		case rr.RequirementName != "":
+			if r.req = named[rr.RequirementName]; r.req == nil {
+				probs.Add(config.JoinPath(rr.Path, "requirement_name"), strconv.Quote(rr.RequirementName)+
 					" is not in requirement_map (known: ["+strings.Join(sortedKeys(named), ",")+"])")
 			}
 		}
-		if rr.authorize != nil {
-			r.authz = compileAuthorize(rr.authorize)
+		if rr.Authorize != nil {
+			r.authz = compileAuthorize(rr.Authorize)
 		}
 		rt.rules = append(rt.rules, r)
 	}
 
-	if raw.reportOnly != nil {
-		rt.reportOnlyHeader = strings.ToLower(raw.reportOnly.header)
+	if raw.ReportOnly != nil {
+		rt.reportOnlyHeader = strings.ToLower(raw.ReportOnly.Header)
 		if rt.reportOnlyHeader == "" {
 			rt.reportOnlyHeader = defaultReportOnlyHeader
 		}
 		sanitize[rt.reportOnlyHeader] = true
 	}
-	if raw.denyResponse != nil {
-		rt.denyBody = &denyBody{template: raw.denyResponse.body, contentType: raw.denyResponse.contentType}
+	if raw.DenyResponse != nil {
+		rt.denyBody = &denyBody{template: raw.DenyResponse.Body, contentType: raw.DenyResponse.ContentType}
 	}
-	if raw.requireValidTokens {
+	if raw.RequireValidTokens {
 		rt.validTokens = everyTokenRequirement{}
 	}
 	rt.sanitizeSet = sanitize
-	for h := range sanitize {
-		rt.sanitize = append(rt.sanitize, h)
-	}
-	sort.Strings(rt.sanitize)
 
-	if len(probs.list) > 0 {
-		return nil, probs.list
+	if len(probs.List) > 0 {
+		return nil, probs.List
 	}
 	return rt, nil
 }
 
-func compileProvider(rp *rawProvider, index int, env compileEnv, probs *problems, warn func(string)) *provider {
+func compileProvider(rp *config.RawProvider, index int, env compileEnv, probs *config.Problems, warn func(string)) *provider {
 	p := &provider{
-		name:                 rp.name,
+		name:                 rp.Name,
 		index:                index,
-		issuer:               rp.issuer,
-		audiences:            rp.audiences,
-		subjects:             compileStringMatcher(rp.subjects, probs),
-		skew:                 time.Duration(rp.clockSkewSeconds) * time.Second,
-		forward:              rp.forward,
-		payloadHeader:        strings.ToLower(rp.forwardPayloadHeader),
-		padPayloadHeader:     rp.padPayloadHeader,
-		payloadInMetadata:    rp.payloadInMetadata,
-		headerInMetadata:     rp.headerInMetadata,
-		failedStatusMetadata: rp.failedStatusMetadata,
-		spaceDelimited:       rp.spaceDelimited,
-		cacheEnabled:         !rp.disableJwtCache,
-		cacheSize:            rp.jwtCacheSize,
-		cacheMaxBytes:        rp.jwtMaxTokenSize,
+		issuer:               rp.Issuer,
+		audiences:            rp.Audiences,
+		subjects:             request.CompileStringMatcher(rp.Subjects, probs),
+		skew:                 time.Duration(rp.ClockSkewSeconds) * time.Second,
+		forward:              rp.Forward,
+		payloadHeader:        strings.ToLower(rp.ForwardPayloadHeader),
+		padPayloadHeader:     rp.PadPayloadHeader,
+		payloadInMetadata:    rp.PayloadInMetadata,
+		headerInMetadata:     rp.HeaderInMetadata,
+		failedStatusMetadata: rp.FailedStatusMetadata,
+		spaceDelimited:       rp.SpaceDelimited,
+		cacheEnabled:         !rp.DisableJwtCache,
+		cacheSize:            rp.JwtCacheSize,
+		cacheMaxBytes:        rp.JwtMaxTokenSize,
 	}
 	if p.skew == 0 {
 		p.skew = defaultClockSkew
 	}
-	if rp.requireExpiration {
+	if rp.RequireExpiration {
 		p.limitLifetime, p.anyLifetime = true, true
 	}
-	if rp.hasMaxLifetime {
+	if rp.HasMaxLifetime {
 		// max_lifetime takes precedence over require_expiration (Envoy jwks_cache.cc).
-		p.limitLifetime, p.anyLifetime, p.maxLifetime = true, false, rp.maxLifetime
+		p.limitLifetime, p.anyLifetime, p.maxLifetime = true, false, rp.MaxLifetime
 	}
 	switch {
-	case rp.local != nil:
-		if ks := loadLocalKeys(rp.local, env.lookupEnv, probs, warn); ks != nil {
-			p.keys = staticKeys{set: ks}
+	case rp.Local != nil:
+		if ks := keys.LoadLocal(rp.Local, env.lookupEnv, probs, warn); ks != nil {
+			p.keys = keys.Static{Set: ks}
 		}
-	case rp.remote != nil:
-		p.keys = newRemoteKeys(rp.remote)
-		if rp.remote.asyncFetch && !rp.remote.fastListener {
-			warn(rp.path + ".remote_jwks.async_fetch: a Wasm filter cannot hold the listener back until the first fetch (fast_listener: false); it behaves as fast_listener: true, and requests arriving before the first fetch wait for it")
+	case rp.Remote != nil:
+		p.keys = keys.NewRemote(rp.Remote)
+		if rp.Remote.AsyncFetch && !rp.Remote.FastListener {
+			warn(rp.Path + ".remote_jwks.async_fetch: a Wasm filter cannot hold the listener back until the first fetch (fast_listener: false); it behaves as fast_listener: true, and requests arriving before the first fetch wait for it")
 		}
 	}
-	p.ext = newExtractor(locationSource{issuer: rp.issuer, headers: rp.fromHeaders, params: rp.fromParams, cookies: rp.fromCookies})
+	p.ext = request.NewExtractor(request.LocationSource{Issuer: rp.Issuer, Headers: rp.FromHeaders, Params: rp.FromParams, Cookies: rp.FromCookies})
 	if p.payloadHeader != "" {
 		p.sanitize = append(p.sanitize, p.payloadHeader)
 	}
-	for _, c := range rp.claimToHeaders {
+	for _, c := range rp.ClaimToHeaders {
 		ch := compileClaimHeader(c)
 		p.claimHeaders = append(p.claimHeaders, ch)
 		if !contains(p.sanitize, ch.header) {
 			p.sanitize = append(p.sanitize, ch.header)
 		}
 	}
-	if rp.clearRouteCache {
-		warn(rp.path + ".clear_route_cache: accepted; Envoy's Wasm host already clears the route cache when a Wasm filter changes request headers")
+	if rp.ClearRouteCache {
+		warn(rp.Path + ".clear_route_cache: accepted; Envoy's Wasm host already clears the route cache when a Wasm filter changes request headers")
 	}
 	return p
 }
 
 // reqBuilder is Envoy's innerCreate: a requirement tree with every provider resolved.
 type reqBuilder struct {
-	rt    *runtime
-	probs *problems
+	rt    *filterConfig
+	probs *config.Problems
 }
 
-func (b *reqBuilder) build(raw *rawRequirement) requirement {
-	switch raw.kind {
-	case reqProvider:
-		p := b.rt.byName[raw.provider]
+func (b *reqBuilder) build(raw *config.RawRequirement) requirement {
+	switch raw.Kind {
+	case config.ReqProvider:
+		p := b.rt.byName[raw.Provider]
 		if p == nil {
-			at := joinPath(raw.path, "provider_name")
-			if raw.hasAud {
-				at = joinPath(raw.path, "provider_and_audiences.provider_name")
+			at := config.JoinPath(raw.Path, "provider_name")
+			if raw.HasAud {
+				at = config.JoinPath(raw.Path, "provider_and_audiences.provider_name")
 			}
-			b.probs.add(at, "provider "+strconv.Quote(raw.provider)+" is not configured (known: ["+
+			b.probs.Add(at, "provider "+strconv.Quote(raw.Provider)+" is not configured (known: ["+
 				strings.Join(providerNames(b.rt), ",")+"])")
 			return allowAllRequirement{}
 		}
 		// Envoy uses the provider's own audiences when the override list is empty.
-		return &providerRequirement{p: p, aud: raw.audiences, hasAud: raw.hasAud && len(raw.audiences) > 0}
-	case reqAll:
+		return &providerRequirement{p: p, aud: raw.Audiences, hasAud: raw.HasAud && len(raw.Audiences) > 0}
+	case config.ReqAll:
 		r := &allRequirement{}
-		for _, ch := range raw.children {
+		for _, ch := range raw.Children {
 			r.children = append(r.children, b.build(ch))
 		}
 		return r
-	case reqAny:
+	case config.ReqAny:
 		r := &anyRequirement{}
-		for _, ch := range raw.children {
-			switch ch.kind {
-			case reqAllowMissingOrFailed:
+		for _, ch := range raw.Children {
+			switch ch.Kind {
+			case config.ReqAllowMissingOrFailed:
 				r.allowFailed = true
-			case reqAllowMissing:
+			case config.ReqAllowMissing:
 				r.allowMissing = true
 			default:
 				r.children = append(r.children, b.build(ch))
@@ -260,15 +258,15 @@ func (b *reqBuilder) build(raw *rawRequirement) requirement {
 		}
 		r.index = buildAnyIndex(r.children)
 		return r
-	case reqAllowMissing:
+	case config.ReqAllowMissing:
 		return &allowRequirement{allowFailed: false}
-	case reqAllowMissingOrFailed:
+	case config.ReqAllowMissingOrFailed:
 		return &allowRequirement{allowFailed: true}
 	}
 	return allowAllRequirement{}
 }
 
-func providerNames(rt *runtime) []string {
+func providerNames(rt *filterConfig) []string {
 	out := make([]string, 0, len(rt.providers))
 	for _, p := range rt.providers {
 		out = append(out, p.name)
@@ -286,9 +284,9 @@ func sortedKeys(m map[string]requirement) []string {
 }
 
 // findRule returns the first rule that matches, or nil.
-func (rt *runtime) findRule(r *request) *rule {
+func (rt *filterConfig) findRule(r *request.Request) *rule {
 	for _, ru := range rt.rules {
-		if ru.match.matches(r) {
+		if ru.match.Matches(r) {
 			return ru
 		}
 	}
@@ -296,7 +294,7 @@ func (rt *runtime) findRule(r *request) *rule {
 }
 
 // findByIssuer is Envoy's JwksCache::findByIssuer.
-func (rt *runtime) findByIssuer(iss string) *provider {
+func (rt *filterConfig) findByIssuer(iss string) *provider {
 	if p := rt.byIssuer[iss]; p != nil {
 		return p
 	}

@@ -1,9 +1,14 @@
 package plugin
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config/configtest"
 )
 
 // prov is a provider with inline keys; extra holds more members starting with ",".
@@ -11,7 +16,7 @@ func prov(issuer, keySet, extra string) string {
 	return `{"issuer":` + strconv.Quote(issuer) + `,"local_jwks":{"inline_string":` + strconv.Quote(keySet) + `}` + extra + `}`
 }
 
-func mustLoad(t testing.TB, cfg string) *runtime {
+func mustLoad(t testing.TB, cfg string) *filterConfig {
 	t.Helper()
 	rt, probs := load([]byte(cfg), compileEnv{lookupEnv: func(string) (string, bool) { return "", false }})
 	if len(probs) > 0 {
@@ -21,8 +26,8 @@ func mustLoad(t testing.TB, cfg string) *runtime {
 }
 
 func TestCompileErrors(t *testing.T) {
-	k := Keys(t)
-	good := prov("i", JWKS(k.ES256), "")
+	k := testjwt.Keys(t)
+	good := prov("i", testjwt.JWKS(k.ES256), "")
 	tests := []struct {
 		name   string
 		config string
@@ -40,7 +45,7 @@ func TestCompileErrors(t *testing.T) {
 			[]string{"rules[0].match.safe_regex.regex: invalid regular expression"}},
 		{"invalid header regex", `{"rules":[{"match":{"prefix":"/","headers":[{"name":"h","safe_regex_match":{"regex":"["}}]}}]}`,
 			[]string{"rules[0].match.headers[0].safe_regex_match.regex: invalid regular expression"}},
-		{"invalid subjects regex", `{"providers":{"a":` + prov("i", JWKS(k.ES256), `,"subjects":{"safe_regex":{"regex":"("}}`) + `}}`,
+		{"invalid subjects regex", `{"providers":{"a":` + prov("i", testjwt.JWKS(k.ES256), `,"subjects":{"safe_regex":{"regex":"("}}`) + `}}`,
 			[]string{"providers.a.subjects.safe_regex.regex: invalid regular expression"}},
 		{"JWKS not JSON", `{"providers":{"a":` + prov("i", "{nope", "") + `}}`,
 			[]string{"providers.a.local_jwks.inline_string: verifier: JWKS is not valid JSON"}},
@@ -54,40 +59,32 @@ func TestCompileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, probs := load([]byte(tt.config), compileEnv{lookupEnv: func(string) (string, bool) { return "", false }})
-			got := strings.Join(probs, "\n")
-			if len(probs) == 0 {
-				t.Fatalf("configuration accepted, want %q", tt.want)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("problems lack %q; got:\n%s", w, got)
-				}
-			}
+			configtest.WantProblems(t, probs, tt.want...)
 		})
 	}
 }
 
 func TestCompileReadsKeysFromPEMAndEnvironment(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	cfg := `{"providers":{
 	  "pem":{"local_jwks":{"inline_string":` + strconv.Quote(k.RS256.PEM()+k.ES256.PEM()) + `,"x_format":"pem"}},
 	  "env":{"local_jwks":{"environment_variable":"JWKS"}}}}`
 	env := compileEnv{lookupEnv: func(name string) (string, bool) {
-		return JWKS(k.HS256), name == "JWKS"
+		return testjwt.JWKS(k.HS256), name == "JWKS"
 	}}
 	rt, probs := load([]byte(cfg), env)
 	if len(probs) > 0 {
 		t.Fatal(probs)
 	}
-	pemKeys, _ := rt.byName["pem"].keys.keys(nil)
-	envKeys, _ := rt.byName["env"].keys.keys(nil)
+	pemKeys, _ := rt.byName["pem"].keys.Keys(nil)
+	envKeys, _ := rt.byName["env"].keys.Keys(nil)
 	if len(pemKeys.Keys) != 2 || len(envKeys.Keys) != 1 {
 		t.Fatalf("pem keys %d, env keys %d", len(pemKeys.Keys), len(envKeys.Keys))
 	}
 }
 
 func TestCompileWarnsAboutSkippedKeysAndListenerWait(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	set := `{"keys":[` + k.ES256.JWK + `,{"kty":"EC","crv":"P-256","use":"enc","x":"AA","y":"AA"}]}`
 	rt := mustLoad(t, `{"providers":{"a":`+prov("i", set, "")+`,
 	  "r":{"remote_jwks":{"http_uri":{"uri":"https://r/jwks","cluster":"c","timeout":"1s"},"async_fetch":{}}}}}`)
@@ -100,8 +97,8 @@ func TestCompileWarnsAboutSkippedKeysAndListenerWait(t *testing.T) {
 }
 
 func TestCompileIndexesIssuersFirstProviderByName(t *testing.T) {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	rt := mustLoad(t, `{"providers":{"b":`+prov("same", ks, "")+`,"a":`+prov("same", ks, "")+`,"z":`+prov("", ks, "")+`}}`)
 	if p := rt.findByIssuer("same"); p == nil || p.name != "a" {
 		t.Errorf("findByIssuer(same) = %v, want provider a", p)
@@ -112,21 +109,21 @@ func TestCompileIndexesIssuersFirstProviderByName(t *testing.T) {
 }
 
 func TestCompileSanitizesEveryHeaderTheFilterMaySet(t *testing.T) {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	rt := mustLoad(t, `{"providers":{
 	  "a":`+prov("a", ks, `,"forward_payload_header":"X-Payload","claim_to_headers":[{"header_name":"X-Sub","claim_name":"sub"}]`)+`,
 	  "b":`+prov("b", ks, `,"x_claims_to_headers":[{"claim":"email","header":"x-email","append":true}]`)+`},
 	  "x_report_only":{}}`)
 	want := "x-email,x-jwt-authn-status,x-payload,x-sub"
-	if got := strings.Join(rt.sanitize, ","); got != want {
+	if got := strings.Join(slices.Sorted(maps.Keys(rt.sanitizeSet)), ","); got != want {
 		t.Errorf("sanitize = %s, want %s", got, want)
 	}
 }
 
 func TestCompileBuildsIssuerIndexForRequiresAny(t *testing.T) {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	rt := mustLoad(t, `{"providers":{"a":`+prov("a", ks, "")+`,"b":`+prov("b", ks, "")+`,"c":`+prov("", ks, "")+`},
 	  "rules":[{"match":{"prefix":"/"},"requires":{"requires_any":{"requirements":[
 	    {"provider_name":"a"},{"provider_name":"b"},{"provider_name":"c"},{"allow_missing":{}}]}}}]}`)

@@ -6,6 +6,11 @@ import (
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // httpContext is one request through the filter (Envoy's filter.cc), top-down:
@@ -30,17 +35,17 @@ import (
 type httpContext struct {
 	types.DefaultHttpContext
 	id    uint32
-	rt    *runtime
-	m     *metrics
-	jwks  *jwksStore
+	rt    *filterConfig
+	m     *metrics.Metrics
+	jwks  *keys.Store
 	now   func() time.Time
 	state filterState
 
 	// Kept while the request waits for keys.
-	req       *request
-	rule      *rule
-	waitingOn []*jwksEntry
-	runs      int
+	req     *request.Request
+	rule    *rule
+	waiting keys.Waiting // the key entries this request is paused for
+	runs    int
 }
 
 type filterState uint8
@@ -53,38 +58,38 @@ const (
 )
 
 func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
-	var counts [numCounters]uint32
+	var counts [metrics.NumCounters]uint32
 	defer func() {
 		// A panic (a refused host call inside the SDK) must not let the request through
 		// unverified nor kill the VM: answer 500.
 		if r := recover(); r != nil {
 			proxywasm.LogCritical("jwt_authn: internal error while handling a request")
-			action = f.fail(statusInternal, f.req, &counts)
+			action = f.fail(status.Internal, f.req, &counts)
 		}
 		if f.m != nil {
-			f.m.add(&counts)
+			f.m.Add(&counts)
 		}
 	}()
 	if f.rt == nil {
 		// The plugin has no valid configuration: refuse rather than pass unverified.
-		return f.fail(statusInternal, nil, &counts)
+		return f.fail(status.Internal, nil, &counts)
 	}
 	if f.jwks != nil {
-		f.jwks.enter(f.id)
+		f.jwks.Enter(f.id)
 	}
 	f.state = stateCalling
 	hs, err := proxywasm.GetHttpRequestHeaders()
 	if err != nil {
-		return f.fail(statusInternal, nil, &counts)
+		return f.fail(status.Internal, nil, &counts)
 	}
-	req := newRequest(hs)
+	req := request.NewRequest(hs)
 	f.req = req
 	if err := f.sanitize(req); err != nil {
-		return f.fail(statusInternal, req, &counts)
+		return f.fail(status.Internal, req, &counts)
 	}
 
 	if f.rt.bypassCorsPreflight && isCorsPreflight(req) {
-		counts[counterCorsPreflightBypassed]++
+		counts[metrics.CorsPreflightBypassed]++
 		return f.pass(&counts)
 	}
 	ru := f.rt.findRule(req)
@@ -97,64 +102,68 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 
 // decide verifies the request against its rule and acts on the result: pass, reply, or
 // pause until the keys it waits for are fetched.
-func (f *httpContext) decide(counts *[numCounters]uint32) types.Action {
+func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	req := f.req
 	f.runs++
 	out := &outputs{}
 	vc := newVerifyContext(f.rt, req, f.now(), out)
 	st := f.rule.req.verify(vc)
-	if st == statusOK && f.rt.validTokens != nil {
+	if st == status.OK && f.rt.validTokens != nil {
 		check := newVerifyContext(f.rt, req, vc.now, nil)
 		check.parsed = vc.parsed
 		st = f.rt.validTokens.verify(check)
 		addCounts(&vc.counts, &check.counts)
 		vc.pending = append(vc.pending, check.pending...)
 	}
-	if st == statusPending {
-		if f.runs > maxReruns || len(vc.pending) == 0 {
+	if st == status.Pending {
+		if f.runs > keys.MaxReruns || len(vc.pending) == 0 {
 			proxywasm.LogWarn("jwt_authn: a request kept waiting for remote keys; answering it as a failed fetch")
-			return f.fail(statusJwksFetchFail, req, counts)
+			return f.fail(status.JwksFetchFail, req, counts)
 		}
 		for _, e := range vc.pending {
-			e.addWaiter(f)
+			e.AddWaiter(f)
 		}
 		return types.ActionPause
 	}
 	addCounts(counts, &vc.counts)
-	if st == statusOK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {
-		st = statusAuthzDenied
-		counts[counterAuthzDenied]++
+	if st == status.OK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {
+		st = status.AuthzDenied
+		counts[metrics.AuthzDenied]++
 	}
 
 	if err := setMetadata(out.meta); err != nil {
-		return f.fail(statusInternal, req, counts)
+		return f.fail(status.Internal, req, counts)
 	}
-	if st != statusOK && f.rt.reportOnlyHeader == "" {
+	if st != status.OK && f.rt.reportOnlyHeader == "" {
 		return f.fail(st, req, counts)
 	}
 	if f.rt.reportOnlyHeader != "" {
 		out.ops = append(out.ops, headerOp{kind: opSet, name: f.rt.reportOnlyHeader, value: st.String()})
-		if st != statusOK {
-			counts[counterReportOnlyDenied]++
+		if st != status.OK {
+			counts[metrics.ReportOnlyDenied]++
 		}
 	}
 	if err := applyHeaderOps(req, out.ops); err != nil {
-		return f.fail(statusInternal, req, counts)
+		return f.fail(status.Internal, req, counts)
 	}
 	return f.pass(counts)
 }
 
-// resume verifies a paused request again once the keys it waited for are fetched (the JWKS
+// ContextID and Waiting (with Resume) make the request a Waiter for remote keys.
+func (f *httpContext) ContextID() uint32      { return f.id }
+func (f *httpContext) Waiting() *keys.Waiting { return &f.waiting }
+
+// Resume verifies a paused request again once the keys it waited for are fetched (the JWKS
 // cache calls it with host calls acting on this request) and lets it continue, or answers it.
-func (f *httpContext) resume() {
-	var counts [numCounters]uint32
+func (f *httpContext) Resume() {
+	var counts [metrics.NumCounters]uint32
 	defer func() {
 		if r := recover(); r != nil {
 			proxywasm.LogCritical("jwt_authn: internal error while resuming a request")
-			f.fail(statusInternal, f.req, &counts)
+			f.fail(status.Internal, f.req, &counts)
 		}
 		if f.m != nil {
-			f.m.add(&counts)
+			f.m.Add(&counts)
 		}
 	}()
 	if f.state != stateCalling {
@@ -170,7 +179,7 @@ func (f *httpContext) resume() {
 // OnHttpStreamDone ends the request's wait for keys, if any.
 func (f *httpContext) OnHttpStreamDone() {
 	if f.jwks != nil {
-		f.jwks.forget(f)
+		f.jwks.Forget(f)
 	}
 }
 
@@ -190,27 +199,27 @@ func (f *httpContext) OnHttpRequestTrailers(int) types.Action {
 	return types.ActionContinue
 }
 
-func (f *httpContext) pass(counts *[numCounters]uint32) types.Action {
-	counts[counterAllowed]++
+func (f *httpContext) pass(counts *[metrics.NumCounters]uint32) types.Action {
+	counts[metrics.Allowed]++
 	f.state = stateComplete
 	return types.ActionContinue
 }
 
-func (f *httpContext) fail(st status, req *request, counts *[numCounters]uint32) types.Action {
+func (f *httpContext) fail(st status.Status, req *request.Request, counts *[metrics.NumCounters]uint32) types.Action {
 	if f.state == stateResponded {
 		return types.ActionPause
 	}
-	counts[counterDenied]++
+	counts[metrics.Denied]++
 	f.state = stateResponded
 	if req == nil {
-		req = newRequest(nil)
+		req = request.NewRequest(nil)
 	}
 	rt := f.rt
 	if rt == nil {
-		rt = &runtime{}
+		rt = &filterConfig{}
 	}
 	scope := ""
-	if st == statusAuthzDenied && f.rule != nil && f.rule.authz != nil {
+	if st == status.AuthzDenied && f.rule != nil && f.rule.authz != nil {
 		scope = f.rule.authz.scope
 	}
 	d := buildDeny(rt, st, req, scope)
@@ -222,12 +231,12 @@ func (f *httpContext) fail(st status, req *request, counts *[numCounters]uint32)
 
 // sanitize removes every client-sent line of the headers the filter may set: one pass over
 // the request's headers, and a host call only for those actually present.
-func (f *httpContext) sanitize(req *request) error {
+func (f *httpContext) sanitize(req *request.Request) error {
 	if len(f.rt.sanitizeSet) == 0 {
 		return nil
 	}
 	var found []string
-	for _, h := range req.headers {
+	for _, h := range req.Headers {
 		if f.rt.sanitizeSet[h[0]] && !contains(found, h[0]) {
 			found = append(found, h[0])
 		}
@@ -243,32 +252,32 @@ func (f *httpContext) sanitize(req *request) error {
 // removeAll removes every line of name. Envoy's proxy_remove_header_map_value removes all
 // lines at once; the SDK's emulator removes one per call, so one call per line is made
 // (later calls are no-ops on Envoy).
-func removeAll(req *request, name string) error {
-	n := req.count(name)
+func removeAll(req *request.Request, name string) error {
+	n := req.Count(name)
 	for i := 0; i < n; i++ {
 		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
 			return err
 		}
 	}
 	if n > 0 {
-		req.drop(name)
+		req.Drop(name)
 	}
 	return nil
 }
 
-func isCorsPreflight(req *request) bool {
-	if req.method() != "OPTIONS" {
+func isCorsPreflight(req *request.Request) bool {
+	if req.Method() != "OPTIONS" {
 		return false
 	}
-	origin, _ := req.header("origin")
-	acrm, _ := req.header("access-control-request-method")
+	origin, _ := req.Header("origin")
+	acrm, _ := req.Header("access-control-request-method")
 	return origin != "" && acrm != ""
 }
 
 // applyHeaderOps applies the header changes of a request's verification. The ops of each
 // header are folded first (an add appends, a set replaces, a remove clears), so that each
 // header costs at most one removal per existing line plus one call per final value.
-func applyHeaderOps(req *request, ops []headerOp) error {
+func applyHeaderOps(req *request.Request, ops []headerOp) error {
 	if len(ops) == 0 {
 		return nil
 	}
@@ -278,7 +287,7 @@ func applyHeaderOps(req *request, ops []headerOp) error {
 		added []string
 	}
 	var states []*headerState
-	path, pathChanged := req.path(), false
+	path, pathChanged := req.Path(), false
 	find := func(name string) *headerState {
 		for _, s := range states {
 			if s.name == name {
@@ -336,7 +345,7 @@ func setMetadata(meta []metaEntry) error {
 	return nil
 }
 
-func addCounts(dst, src *[numCounters]uint32) {
+func addCounts(dst, src *[metrics.NumCounters]uint32) {
 	for i := range src {
 		dst[i] += src[i]
 	}
@@ -355,7 +364,7 @@ func removeQueryParam(path, name string) (string, bool) {
 	removed := false
 	for _, part := range strings.Split(path[q+1:], "&") {
 		n, _, _ := strings.Cut(part, "=")
-		if percentDecode(n) == name {
+		if request.PercentDecode(n) == name {
 			removed = true
 			continue
 		}

@@ -3,6 +3,7 @@ package plugin_test
 import (
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -74,7 +75,7 @@ func TestGlooClaimsToHeadersAppendOrReplace(t *testing.T) {
 		wantHeader(t, s, "x-user", "a@x")
 		// Two lines on Envoy (and the wasm runner); the SDK emulator concatenates added values.
 		if ids := s.RequestHeaders().Values("x-ids"); strings.Join(ids, "") != "alicea@x" ||
-			(strings.HasSuffix(t.Name(), "/wasm") && len(ids) != 2) {
+			(h.Runner() == "wasm" && len(ids) != 2) {
 			t.Errorf("x-ids = %q, want alice and a@x", ids)
 		}
 		wantHeader(t, s, "x-scope", "read write")
@@ -190,7 +191,21 @@ func TestMetadataOutputsDoNotDisturbTheRequest(t *testing.T) {
 	extra := `,"payload_in_metadata":"payload","header_in_metadata":"header","failed_status_in_metadata":"failed",
 	  "normalize_payload_in_metadata":{"space_delimited_claims":["scope"]}`
 	run(t, oneProvider(t, extra), func(t *testing.T, h filtertest.Host) {
-		wantPass(t, get(h, "/", "authorization", "Bearer "+k.ES256.Token(claims(iss, `,"scope":"a b"`))))
-		wantDeny(t, get(h, "/"), 401, "Jwt is missing")
+		ok := get(h, "/", "authorization", "Bearer "+k.ES256.Token(claims(iss, `,"scope":"a b"`)))
+		wantPass(t, ok)
+		if v, set := ok.Property("jwt_authn.payload"); !set || !strings.Contains(string(v), `"iss":`+strconv.Quote(iss)) {
+			t.Errorf("payload metadata = %q, %v; want the payload", v, set)
+		}
+		if v, set := ok.Property("jwt_authn.header"); !set || !strings.Contains(string(v), `"alg":"ES256"`) {
+			t.Errorf("header metadata = %q, %v; want the JOSE header", v, set)
+		}
+		if v, set := ok.Property("jwt_authn.failed"); set {
+			t.Errorf("failed status metadata = %q on a request that passed", v)
+		}
+		denied := get(h, "/")
+		wantDeny(t, denied, 401, "Jwt is missing")
+		if v, set := denied.Property("jwt_authn.failed"); !set || string(v) != `{"code":1,"message":"Jwt is missing"}` {
+			t.Errorf("failed status metadata = %q, %v", v, set)
+		}
 	})
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
 )
 
-// The remote JWKS cache (jwks_cache.go, jwks_shared.go) on both runners: single flight,
+// The remote JWKS cache (plugin/keys: cache.go, shared.go) on both runners: single flight,
 // caching, expiry, async refresh, keeping the last good keys, unknown-kid refetches, sharing
 // between VMs and requests that end while they wait. The wasm runner starts two VMs unless a
 // test says otherwise and sends requests to them in turn; the SDK emulator has one VM. Test

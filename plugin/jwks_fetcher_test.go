@@ -9,7 +9,7 @@ import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
 )
 
-// The remote JWKS fetch (jwks_fetcher.go) on both runners: the request it sends, what counts
+// The remote JWKS fetch (plugin/keys/fetcher.go) on both runners: the request it sends, what counts
 // as a failure, timeouts and retries. The cache around it is tested in jwks_cache_test.go.
 
 const (
@@ -79,8 +79,6 @@ func wantCounter(t *testing.T, h filtertest.Host, name string, want uint64) {
 	}
 }
 
-func isWasm(t *testing.T) bool { return strings.HasSuffix(t.Name(), "/wasm") }
-
 func TestJwksFetchIsAGetThroughTheClusterAndResumesTheRequest(t *testing.T) {
 	k := keys(t)
 	runRemote(t, "", 0, func(t *testing.T, h filtertest.Host) {
@@ -93,7 +91,7 @@ func TestJwksFetchIsAGetThroughTheClusterAndResumesTheRequest(t *testing.T) {
 				t.Errorf("callout %s = %q, want %q", name, got, want)
 			}
 		}
-		if isWasm(t) && c.TimeoutMS != 5000 { // the SDK emulator does not record the timeout
+		if h.Runner() == "wasm" && c.TimeoutMS != 5000 { // the SDK emulator does not record the timeout
 			t.Errorf("callout timeout %d ms, want http_uri.timeout (5000)", c.TimeoutMS)
 		}
 		h.Respond(c.ID, jwksResponse(jwks(k.RS256, k.ES256)))
@@ -172,7 +170,7 @@ func TestJwksFetchTimeoutFailsTheWaitingRequest(t *testing.T) {
 		s := bearer(h, k.ES256)
 		wantPaused(t, s)
 		h.Advance(5 * time.Second)
-		if isWasm(t) {
+		if h.Runner() == "wasm" {
 			wantDeny(t, s, 401, "Jwks remote fetch is failed")
 		} else {
 			wantPaused(t, s)

@@ -15,7 +15,7 @@ import "github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 // (x_disable_jwt_cache turns it off) because a signature check costs 10 to 50 times more in
 // Wasm than natively and the cache is safe: only verified tokens enter it, exp is checked
 // again on every hit, and a configuration change builds new, empty caches. A fetched remote
-// JWKS that drops a key flushes the caches of its providers (jwks_cache.go), so a removed key
+// JWKS that drops a key flushes the caches of its providers (keys.Entry), so a removed key
 // does not keep its tokens valid.
 //
 // One cache lives in each VM (like Envoy's per-worker caches); a VM runs one callback at a
@@ -92,10 +92,8 @@ func (c *jwtCache) insert(e *cacheEntry) {
 	c.pushFront(e)
 }
 
-func (c *jwtCache) len() int { return len(c.entries) }
-
-// clear removes every entry.
-func (c *jwtCache) clear() {
+// Clear removes every entry (keys.Cache: a key set lost a key).
+func (c *jwtCache) Clear() {
 	clear(c.entries)
 	c.head, c.tail = nil, nil
 }

@@ -26,8 +26,8 @@ func TestJwtCacheEvictsTheLeastRecentlyUsed(t *testing.T) {
 			t.Errorf("%s evicted", k)
 		}
 	}
-	if c.len() != 3 {
-		t.Errorf("len = %d, want 3", c.len())
+	if len(c.entries) != 3 {
+		t.Errorf("len = %d, want 3", len(c.entries))
 	}
 }
 
@@ -53,7 +53,7 @@ func TestJwtCacheDropsExpiredEntriesOnLookup(t *testing.T) {
 	if c.lookup("t", 1060) == nil {
 		t.Error("within the 60 s skew the entry must stay")
 	}
-	if c.lookup("t", 1061) != nil || c.len() != 0 {
+	if c.lookup("t", 1061) != nil || len(c.entries) != 0 {
 		t.Error("past exp + 60 s the entry must be dropped")
 	}
 	c.insert(entry("noexp", 0))
@@ -67,7 +67,7 @@ func TestJwtCacheReplacesAnEntryOfTheSameToken(t *testing.T) {
 	c.insert(entry("a", 0))
 	second := entry("a", 5)
 	c.insert(second)
-	if c.lookup("a", 0) != second || c.len() != 1 {
+	if c.lookup("a", 0) != second || len(c.entries) != 1 {
 		t.Error("inserting the same token twice must keep one, the newer, entry")
 	}
 }

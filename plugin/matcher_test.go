@@ -1,9 +1,10 @@
 package plugin
 
+import "github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 import "testing"
 
 // compileMatch compiles the RouteMatch JSON of one rule.
-func compileMatch(t *testing.T, match string) *matcher {
+func compileMatch(t *testing.T, match string) *request.Matcher {
 	t.Helper()
 	rt := mustLoad(t, `{"rules":[{"match":`+match+`}]}`)
 	return rt.rules[0].match
@@ -67,8 +68,8 @@ func TestRouteMatching(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := compileMatch(t, tt.match)
 			r := req(tt.path, tt.hdrs...)
-			r.headers[0][1] = tt.method
-			if got := m.matches(r); got != tt.want {
+			r.Headers[0][1] = tt.method
+			if got := m.Matches(r); got != tt.want {
 				t.Errorf("matches = %v, want %v", got, tt.want)
 			}
 		})

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // Envoy writes payload_in_metadata, header_in_metadata and failed_status_in_metadata into
@@ -66,7 +68,7 @@ func payloadMetadata(claims gjson.Result, spaceDelimited []string) []byte {
 	return []byte(b.String())
 }
 
-func failedStatusMetadata(s status) []byte {
+func failedStatusMetadata(s status.Status) []byte {
 	return []byte(`{"code":` + strconv.Itoa(int(s)) + `,"message":` + jsonQuote(s.String()) + `}`)
 }
 

@@ -1,14 +1,19 @@
 // Package plugin is Envoy's jwt_authn HTTP filter as a proxy-wasm plugin, configured with
 // Envoy's own JwtAuthentication (proto3 JSON).
 //
-// Layout, one concept per file as in Envoy's source/extensions/filters/http/jwt_authn:
-// plugin.go (VM and plugin contexts), config.go and protojson.go (JSON to raw config),
-// compile.go (raw config to the immutable runtime), extractor.go (token locations),
-// matcher.go (rules), requirement.go (requirement trees), authenticator.go (one token's
-// checks), keys.go (key sources), jwks_cache.go, jwks_shared.go and jwks_fetcher.go (remote
-// JWKS: the per-VM cache, shared data between VMs, the fetch), jwt_cache.go,
-// claim_headers.go, metadata.go, response.go (the status table), metrics.go, filter.go (the
-// request path), request.go (the request as read from the host).
+// Layout (dependencies point down; README.md "How it works" has the same table):
+//
+//	plugin            VM and plugin contexts (plugin.go), the HTTP context and request path
+//	                  (filter.go), the compiled configuration (compile.go, provider.go),
+//	                  requirement trees (requirement.go, any_index.go), one token's checks
+//	                  (authenticator.go), one request's verification and outputs
+//	                  (verify_context.go), jwt_cache.go, claim_headers.go, authorize.go,
+//	                  metadata.go, deny replies (response.go, local_reply.go)
+//	plugin/keys       local and remote JWKS: sources, fetcher, per-VM cache, shared data
+//	plugin/request    the request as read from the host, token extraction, route matching
+//	plugin/config     raw JSON to typed configuration, errors named by JSON path
+//	plugin/status     the status enum and its replies
+//	plugin/metrics    the counters
 package plugin
 
 import (
@@ -16,6 +21,9 @@ import (
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 )
 
 // Option customises a VM context. Production uses none.
@@ -42,7 +50,7 @@ type vmContext struct {
 }
 
 func (vm *vmContext) NewPluginContext(id uint32) types.PluginContext {
-	return &pluginContext{vm: vm, jwks: newJwksStore(id, vm.now)}
+	return &pluginContext{vm: vm, jwks: keys.NewStore(id, vm.now)}
 }
 
 // pluginContext holds the compiled configuration. A new configuration replaces it only once
@@ -51,9 +59,9 @@ func (vm *vmContext) NewPluginContext(id uint32) types.PluginContext {
 type pluginContext struct {
 	types.DefaultPluginContext
 	vm   *vmContext
-	rt   *runtime
-	m    *metrics
-	jwks *jwksStore
+	rt   *filterConfig
+	m    *metrics.Metrics
+	jwks *keys.Store
 }
 
 // OnPluginStart reads the configuration, parses it, compiles it and swaps it in. Every
@@ -74,7 +82,7 @@ func (pc *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 		}
 		return types.OnPluginStartStatusFailed
 	}
-	m, err := defineMetrics(rt.statPrefix)
+	m, err := metrics.Define(rt.statPrefix)
 	if err != nil {
 		proxywasm.LogCritical("jwt_authn: " + err.Error())
 		return types.OnPluginStartStatusFailed
@@ -85,16 +93,34 @@ func (pc *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	if len(data) == 0 {
 		proxywasm.LogWarn("jwt_authn: empty configuration: no providers and no rules, every request passes")
 	}
-	pc.jwks.enter(pc.jwks.root)
-	pc.jwks.bind(rt, m)
+	pc.jwks.Enter(pc.jwks.Root)
+	pc.jwks.Bind(m, remoteBindings(rt))
 	pc.rt, pc.m = rt, m
 	return types.OnPluginStartStatusOK
 }
 
 // OnTick runs the remote key sets' background work (retries, async refreshes, waiting for
 // another VM's fetch); the tick period is set by them, and is 0 when they have nothing to do.
-func (pc *pluginContext) OnTick() { pc.jwks.onTick() }
+func (pc *pluginContext) OnTick() { pc.jwks.OnTick() }
 
 func (pc *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	return &httpContext{id: id, rt: pc.rt, m: pc.m, jwks: pc.jwks, now: pc.vm.now}
+}
+
+// remoteBindings lists the remote_jwks providers of rt for the key store, which gives each
+// its entry.
+func remoteBindings(rt *filterConfig) []keys.Binding {
+	var remotes []keys.Binding
+	for _, p := range rt.providers {
+		spec, ok := p.keys.(*keys.Remote)
+		if !ok {
+			continue
+		}
+		b := keys.Binding{Spec: spec, Keys: &p.keys}
+		if c := rt.caches[p.index]; c != nil {
+			b.Cache = c
+		}
+		remotes = append(remotes, b)
+	}
+	return remotes
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
 )
 
@@ -19,8 +19,8 @@ var (
 )
 
 var (
-	keys = plugin.Keys
-	jwks = plugin.JWKS
+	keys = testjwt.Keys
+	jwks = testjwt.JWKS
 	q    = strconv.Quote // JSON string literal (test inputs are ASCII)
 )
 

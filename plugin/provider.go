@@ -3,18 +3,21 @@ package plugin
 import (
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
-// provider is a compiled JwtProvider, immutable once built (Envoy's JwksData): what a token
-// of this provider must satisfy, where its keys come from and what a verified token adds to
-// the request.
+// provider is a compiled JwtProvider (Envoy's JwksData): what a token of this provider must
+// satisfy, where its keys come from and what a verified token adds to the request. Compile
+// builds it; plugin start replaces a remote provider's keys with its Entry
+// (Store.bind); after that it is immutable.
 type provider struct {
 	name      string
-	index     int // position in runtime.providers and runtime.caches
+	index     int // position in filterConfig.providers and filterConfig.caches
 	issuer    string
 	audiences []string
-	subjects  *stringMatcher
+	subjects  *request.StringMatcher
 	skew      time.Duration
 
 	// Lifetime (Envoy isLifetimeAllowed): require_expiration demands an exp; max_lifetime
@@ -23,8 +26,8 @@ type provider struct {
 	maxLifetime   time.Duration
 	anyLifetime   bool // require_expiration without max_lifetime
 
-	keys keySource
-	ext  *extractor // this provider's token locations (ProviderVerifier)
+	keys keys.Source
+	ext  *request.Extractor // this provider's token locations (ProviderVerifier)
 
 	forward              bool
 	payloadHeader        string

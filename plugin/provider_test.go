@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
@@ -31,8 +32,8 @@ func TestLifetimeAsEnvoyChecksIt(t *testing.T) {
 }
 
 func TestMaxLifetimeTakesPrecedenceOverRequireExpiration(t *testing.T) {
-	k := Keys(t)
-	rt := mustLoad(t, `{"providers":{"p":`+prov("i", JWKS(k.ES256), `,"require_expiration":true,"max_lifetime":"60s"`)+`}}`)
+	k := testjwt.Keys(t)
+	rt := mustLoad(t, `{"providers":{"p":`+prov("i", testjwt.JWKS(k.ES256), `,"require_expiration":true,"max_lifetime":"60s"`)+`}}`)
 	p := rt.byName["p"]
 	if !p.limitLifetime || p.anyLifetime || p.maxLifetime != time.Minute {
 		t.Errorf("provider lifetime = %+v", p)

@@ -1,23 +1,24 @@
 package plugin
 
+import "github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
 import "testing"
 
 func TestHeaderJoinsRepeatedLinesWithComma(t *testing.T) {
 	r := req("/", "x-a", "1", "x-b", "2", "x-a", "3")
-	if v, ok := r.header("x-a"); !ok || v != "1,3" {
+	if v, ok := r.Header("x-a"); !ok || v != "1,3" {
 		t.Errorf("x-a = %q, %v", v, ok)
 	}
-	if v, ok := r.header("x-b"); !ok || v != "2" {
+	if v, ok := r.Header("x-b"); !ok || v != "2" {
 		t.Errorf("x-b = %q, %v", v, ok)
 	}
-	if _, ok := r.header("x-c"); ok {
+	if _, ok := r.Header("x-c"); ok {
 		t.Error("x-c present")
 	}
-	if r.count("x-a") != 2 {
-		t.Errorf("count(x-a) = %d", r.count("x-a"))
+	if r.Count("x-a") != 2 {
+		t.Errorf("count(x-a) = %d", r.Count("x-a"))
 	}
-	r.drop("x-a")
-	if _, ok := r.header("x-a"); ok || r.count("x-b") != 1 {
+	r.Drop("x-a")
+	if _, ok := r.Header("x-a"); ok || r.Count("x-b") != 1 {
 		t.Error("drop removed the wrong lines")
 	}
 }
@@ -37,13 +38,13 @@ func TestQueryParametersAsEnvoyParsesThem(t *testing.T) {
 		{"f", "", "", false},
 	}
 	for _, tt := range tests {
-		raw, ok1 := r.rawParam(tt.name)
-		dec, ok2 := r.decodedParam(tt.name)
+		raw, ok1 := r.RawParam(tt.name)
+		dec, ok2 := r.DecodedParam(tt.name)
 		if ok1 != tt.ok || ok2 != tt.ok || raw != tt.raw || dec != tt.decoded {
 			t.Errorf("param %q = raw %q %v, decoded %q %v; want %q %q %v", tt.name, raw, ok1, dec, ok2, tt.raw, tt.decoded, tt.ok)
 		}
 	}
-	if _, ok := req("/noquery").rawParam("a"); ok {
+	if _, ok := req("/noquery").RawParam("a"); ok {
 		t.Error("a path without query has parameters")
 	}
 }
@@ -62,7 +63,7 @@ func TestCookiesAsEnvoyParsesThem(t *testing.T) {
 		{"d", "", false},
 	}
 	for _, tt := range tests {
-		if v, ok := r.cookie(tt.name); ok != tt.ok || v != tt.want {
+		if v, ok := r.Cookie(tt.name); ok != tt.ok || v != tt.want {
 			t.Errorf("cookie %q = %q, %v; want %q, %v", tt.name, v, ok, tt.want, tt.ok)
 		}
 	}
@@ -70,7 +71,7 @@ func TestCookiesAsEnvoyParsesThem(t *testing.T) {
 
 func TestPathOnlyDropsQueryAndFragment(t *testing.T) {
 	for in, want := range map[string]string{"/a?b#c": "/a", "/a#c?b": "/a", "/a": "/a", "": ""} {
-		if got := pathOnly(in); got != want {
+		if got := request.PathOnly(in); got != want {
 			t.Errorf("pathOnly(%q) = %q, want %q", in, got, want)
 		}
 	}

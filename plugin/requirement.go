@@ -1,8 +1,8 @@
 package plugin
 
 import (
-	"sort"
-	"time"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // This file is Envoy's verifier.cc: the requirement tree a matching rule applies, evaluated
@@ -26,102 +26,12 @@ import (
 // passes anyway, as under allow_missing_or_failed).
 
 type requirement interface {
-	verify(c *verifyContext) status
-}
-
-// verifyContext is one request's verification (Envoy's ContextImpl).
-type verifyContext struct {
-	rt     *runtime
-	req    *request
-	now    time.Time
-	nowSec int64
-	out    *outputs // nil when only checking (x_require_valid_tokens): no side effects
-	parsed []parsedToken
-	counts [numCounters]uint32
-	// pending lists the remote key sets this run waits for (statusPending).
-	pending []*jwksEntry
-}
-
-func (c *verifyContext) count(k counterKind) { c.counts[k]++ }
-
-// wait records that the run needs keys e is fetching.
-func (c *verifyContext) wait(e *jwksEntry) {
-	for _, p := range c.pending {
-		if p == e {
-			return
-		}
-	}
-	c.pending = append(c.pending, e)
-}
-
-// sanitize is Envoy's Extractor::sanitizeHeaders, which every leaf runs before it extracts:
-// the headers its providers set are removed, including values that an earlier leaf of this
-// request added (so two providers writing one header do not both reach the upstream). Client
-// copies are already gone (the filter strips them first), so until something was added this
-// is a no-op and costs nothing.
-func (c *verifyContext) sanitize(names []string) {
-	if c.out == nil || c.out.adds == 0 {
-		return
-	}
-	for _, n := range names {
-		c.out.ops = append(c.out.ops, headerOp{kind: opRemove, name: n})
-	}
-}
-
-type opKind uint8
-
-const (
-	opAdd         opKind = iota // append a header line (Envoy addCopy)
-	opSet                       // replace every line of the header by this one
-	opRemove                    // remove every line of the header
-	opRemoveParam               // remove a query parameter (name) from :path
-)
-
-type headerOp struct {
-	kind  opKind
-	name  string
-	value string
-}
-
-// outputs is what a request's verification adds to it, applied by the filter once the
-// decision is made.
-type outputs struct {
-	ops  []headerOp
-	adds int         // add/set ops so far: while 0, removing the filter's headers is a no-op
-	meta []metaEntry // one entry per name, the latest write wins (Envoy's Struct fields)
-	// verified is every token that verified (its JWT cache entry, or a fresh one), for
-	// x_authorize (authorize.go); it starts in verifiedBuf so that the usual one or two tokens
-	// cost no allocation.
-	verified    []*cacheEntry
-	verifiedBuf [2]*cacheEntry
-}
-
-// addVerified records a verified token once, however many providers verified it.
-func (o *outputs) addVerified(e *cacheEntry) {
-	for _, v := range o.verified {
-		if v == e || v.token == e.token {
-			return
-		}
-	}
-	if o.verified == nil {
-		o.verified = o.verifiedBuf[:0]
-	}
-	o.verified = append(o.verified, e)
-}
-
-func (o *outputs) setMeta(key string, v []byte) {
-	for i := range o.meta {
-		if o.meta[i].key == key {
-			o.meta[i].value = v
-			return
-		}
-	}
-	o.meta = append(o.meta, metaEntry{key: key, value: v})
+	verify(c *verifyContext) status.Status
 }
 
 type allowAllRequirement struct{}
 
-func (allowAllRequirement) verify(*verifyContext) status { return statusOK }
+func (allowAllRequirement) verify(*verifyContext) status.Status { return status.OK }
 
 type providerRequirement struct {
 	p      *provider
@@ -129,18 +39,18 @@ type providerRequirement struct {
 	hasAud bool
 }
 
-func (r *providerRequirement) verify(c *verifyContext) status {
+func (r *providerRequirement) verify(c *verifyContext) status.Status {
 	c.sanitize(r.p.sanitize)
-	var buf [4]extracted
-	return c.authenticate(r.p.ext.extract(c.req, buf[:0]), authMode{p: r.p, aud: r.aud, hasAud: r.hasAud})
+	var buf [4]request.Extracted
+	return c.authenticate(r.p.ext.Extract(c.req, buf[:0]), authMode{p: r.p, aud: r.aud, hasAud: r.hasAud})
 }
 
 // allowRequirement is a lone allow_missing (allowFailed false) or allow_missing_or_failed.
 type allowRequirement struct{ allowFailed bool }
 
-func (r *allowRequirement) verify(c *verifyContext) status {
+func (r *allowRequirement) verify(c *verifyContext) status.Status {
 	c.sanitize(c.rt.allSanitize)
-	return c.authenticate(c.rt.allExt.extract(c.req, nil), authMode{allowFailed: r.allowFailed, allowMissing: true})
+	return c.authenticate(c.rt.allExt.Extract(c.req, nil), authMode{allowFailed: r.allowFailed, allowMissing: true})
 }
 
 // everyTokenRequirement is x_require_valid_tokens (Gloo Mesh's "every token present must be
@@ -149,10 +59,10 @@ func (r *allowRequirement) verify(c *verifyContext) status {
 // good one.
 type everyTokenRequirement struct{}
 
-func (everyTokenRequirement) verify(c *verifyContext) status {
-	tokens := c.rt.allExt.extract(c.req, nil)
+func (everyTokenRequirement) verify(c *verifyContext) status.Status {
+	tokens := c.rt.allExt.Extract(c.req, nil)
 	if len(tokens) == 0 {
-		return statusOK
+		return status.OK
 	}
 	return c.authenticate(tokens, authMode{})
 }
@@ -162,21 +72,21 @@ type allRequirement struct{ children []requirement }
 // verify returns the first failure. A child waiting for keys does not stop the others: Envoy
 // runs them in parallel and completes at the first failure, which may come from a later
 // child while the fetch is out.
-func (r *allRequirement) verify(c *verifyContext) status {
+func (r *allRequirement) verify(c *verifyContext) status.Status {
 	pending := false
 	for _, ch := range r.children {
 		switch st := ch.verify(c); st {
-		case statusOK:
-		case statusPending:
+		case status.OK:
+		case status.Pending:
 			pending = true
 		default:
 			return st
 		}
 	}
 	if pending {
-		return statusPending
+		return status.Pending
 	}
-	return statusOK
+	return status.OK
 }
 
 type anyRequirement struct {
@@ -186,18 +96,18 @@ type anyRequirement struct {
 	index        *anyIndex // nil: evaluate every child in order
 }
 
-func (r *anyRequirement) verify(c *verifyContext) status {
+func (r *anyRequirement) verify(c *verifyContext) status.Status {
 	if r.index != nil {
 		return r.finish(r.indexed(c))
 	}
-	final := statusJwtMissed
+	final := status.JwtMissed
 	pending := false
 	for _, ch := range r.children {
 		st := ch.verify(c)
 		switch st {
-		case statusOK:
-			return statusOK
-		case statusPending:
+		case status.OK:
+			return status.OK
+		case status.Pending:
 			pending = true
 			continue
 		}
@@ -206,201 +116,29 @@ func (r *anyRequirement) verify(c *verifyContext) status {
 	if pending {
 		// No child passed yet; one may once its keys are there (Envoy waits too, also under
 		// allow_missing_or_failed, whose outputs depend on it).
-		return statusPending
+		return status.Pending
 	}
 	return r.finish(final)
 }
 
-func (r *anyRequirement) finish(final status) status {
+func (r *anyRequirement) finish(final status.Status) status.Status {
 	switch {
-	case final == statusOK, r.allowFailed:
-		return statusOK
-	case r.allowMissing && final == statusJwtMissed:
-		return statusOK
+	case final == status.OK, r.allowFailed:
+		return status.OK
+	case r.allowMissing && final == status.JwtMissed:
+		return status.OK
 	}
 	return final
 }
 
 // preferError folds children's failures in order as Envoy's AnyVerifierImpl::onComplete.
-func preferError(final, child status) status {
-	if isRealError(child) || final == statusJwtMissed {
+func preferError(final, child status.Status) status.Status {
+	if isRealError(child) || final == status.JwtMissed {
 		return child
 	}
 	return final
 }
 
-func isRealError(s status) bool {
-	return s != statusOK && s != statusJwtMissed && s != statusJwtUnknownIssuer
-}
-
-// anyIndex lets requires_any pick its candidate children by the tokens' issuers instead of
-// trying every provider (Istio generates requires_any over all providers; with 100 tenants
-// that is 100 authenticators per request). A child that is a provider (with an issuer)
-// fails, without side effects, whenever none of the tokens in its locations carries its
-// issuer, and its status is then known from the tokens alone: JwtMissed when there are
-// none, otherwise the fate of the token Envoy would try first (the last found) — its parse
-// error, or JwtUnknownIssuer. So only candidates (a token carries their issuer) and
-// children that are not indexed are evaluated, in the original order; the others enter the
-// error preference by position. Results are identical to trying every child, except that
-// non-candidates do not touch the JWT cache counters or failed_status_in_metadata.
-type anyIndex struct {
-	groups []*anyGroup
-	others []int // children evaluated every time, ascending
-}
-
-// anyGroup is the indexed children whose providers look in the same locations.
-type anyGroup struct {
-	ext      *extractor
-	members  []int            // ascending
-	byIssuer map[string][]int // issuer -> members with that issuer, ascending
-}
-
-// minIndexed is the number of indexable children from which an index pays off.
-const minIndexed = 2
-
-func buildAnyIndex(children []requirement) *anyIndex {
-	idx := &anyIndex{}
-	byKey := map[string]*anyGroup{}
-	n := 0
-	for i, ch := range children {
-		pr, ok := ch.(*providerRequirement)
-		if !ok || pr.p.issuer == "" {
-			idx.others = append(idx.others, i)
-			continue
-		}
-		g := byKey[pr.p.ext.key]
-		if g == nil {
-			g = &anyGroup{ext: pr.p.ext, byIssuer: map[string][]int{}}
-			byKey[pr.p.ext.key] = g
-			idx.groups = append(idx.groups, g)
-		}
-		g.members = append(g.members, i)
-		g.byIssuer[pr.p.issuer] = append(g.byIssuer[pr.p.issuer], i)
-		n++
-	}
-	if n < minIndexed {
-		return nil
-	}
-	return idx
-}
-
-type childResult struct {
-	index int
-	st    status
-}
-
-func (r *anyRequirement) indexed(c *verifyContext) status {
-	idx := r.index
-	// Small fixed buffers: the common case (one location group, a token or two) allocates
-	// nothing here.
-	var nonCandBuf [4]status
-	var candsBuf [4][]int
-	var activeBuf [8]int
-	var tokBuf [4]extracted
-	nonCand, cands, active := nonCandBuf[:0], candsBuf[:0], activeBuf[:0]
-	for _, g := range idx.groups {
-		tokens := g.ext.extract(c.req, tokBuf[:0])
-		var gc []int
-		st := statusJwtMissed
-		if len(tokens) > 0 {
-			for _, t := range tokens {
-				if iss, ok := c.issuerOf(t.token); ok {
-					for _, m := range g.byIssuer[iss] {
-						if !containsInt(gc, m) {
-							gc = append(gc, m)
-						}
-					}
-				}
-			}
-			// The status of a non-candidate: the fate of the token Envoy tries first.
-			st = statusJwtUnknownIssuer
-			if last := tokens[len(tokens)-1].token; !c.knownWellFormed(last, r.children, gc) {
-				if _, pst := c.parse(last); pst != statusOK {
-					st = pst
-				}
-			}
-		}
-		nonCand = append(nonCand, st)
-		cands = append(cands, gc)
-		active = append(active, gc...)
-	}
-	active = append(active, idx.others...)
-	sort.Ints(active)
-
-	var resultsBuf [4]childResult
-	results := resultsBuf[:0]
-	prev := -1
-	pending := false
-	for _, i := range active {
-		r.sanitizeSkipped(c, prev+1, i)
-		prev = i
-		st := r.children[i].verify(c)
-		switch st {
-		case statusOK:
-			return statusOK
-		case statusPending:
-			pending = true
-			continue
-		}
-		results = append(results, childResult{i, st})
-	}
-	r.sanitizeSkipped(c, prev+1, len(r.children))
-	if pending {
-		return statusPending
-	}
-
-	// Envoy's preference, by position: the real error with the highest index, else
-	// JwtUnknownIssuer if any child has it, else JwtMissed.
-	lastReal, realSt, unknown := -1, statusOK, false
-	note := func(i int, st status) {
-		switch {
-		case isRealError(st):
-			if i > lastReal {
-				lastReal, realSt = i, st
-			}
-		case st == statusJwtUnknownIssuer:
-			unknown = true
-		}
-	}
-	for _, res := range results {
-		note(res.index, res.st)
-	}
-	for gi, g := range idx.groups {
-		for j := len(g.members) - 1; j >= 0; j-- {
-			if !containsInt(cands[gi], g.members[j]) {
-				note(g.members[j], nonCand[gi]) // the highest non-candidate stands for them all
-				break
-			}
-		}
-	}
-	switch {
-	case lastReal >= 0:
-		return realSt
-	case unknown:
-		return statusJwtUnknownIssuer
-	}
-	return statusJwtMissed
-}
-
-// sanitizeSkipped runs, for the children in [from, to) that the index skipped, the header
-// sanitising Envoy would have run when trying them (see verifyContext.sanitize). It only loops
-// when something was added earlier in the request.
-func (r *anyRequirement) sanitizeSkipped(c *verifyContext, from, to int) {
-	if c.out == nil || c.out.adds == 0 {
-		return
-	}
-	for j := from; j < to; j++ {
-		if pr, ok := r.children[j].(*providerRequirement); ok {
-			c.sanitize(pr.p.sanitize)
-		}
-	}
-}
-
-func containsInt(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
+func isRealError(s status.Status) bool {
+	return s != status.OK && s != status.JwtMissed && s != status.JwtUnknownIssuer
 }

@@ -7,6 +7,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
 // Requirement trees, evaluated directly against compiled configurations (no host): the
@@ -16,24 +21,24 @@ import (
 func now0() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // req builds a GET request; kv are header name/value pairs.
-func req(path string, kv ...string) *request {
+func req(path string, kv ...string) *request.Request {
 	h := [][2]string{{":method", "GET"}, {":path", path}, {":authority", "example.com"}, {":scheme", "https"}}
 	for i := 0; i+1 < len(kv); i += 2 {
 		h = append(h, [2]string{kv[i], kv[i+1]})
 	}
-	return newRequest(h)
+	return request.NewRequest(h)
 }
 
-func evaluate(rt *runtime, r *request) (status, *outputs) {
+func evaluate(rt *filterConfig, r *request.Request) (status.Status, *outputs) {
 	ru := rt.findRule(r)
 	if ru == nil || ru.req == nil {
-		return statusOK, &outputs{}
+		return status.OK, &outputs{}
 	}
 	out := &outputs{}
 	return ru.req.verify(newVerifyContext(rt, r, now0(), out)), out
 }
 
-func tok(k *TestKey, iss string, exp int64, extra string) string {
+func tok(k *testjwt.TestKey, iss string, exp int64, extra string) string {
 	return k.Token(`{"iss":` + strconv.Quote(iss) + `,"sub":"s","exp":` + strconv.FormatInt(exp, 10) + extra + `}`)
 }
 
@@ -43,9 +48,9 @@ var (
 )
 
 // twoProviders: a (issuer "a", Authorization), b (issuer "b", header x-b), both ES256.
-func twoProviders(t *testing.T, requires string) *runtime {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+func twoProviders(t *testing.T, requires string) *filterConfig {
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	return mustLoad(t, `{"providers":{
 	  "a":`+prov("a", ks, `,"claim_to_headers":[{"header_name":"x-a","claim_name":"sub"}]`)+`,
 	  "b":`+prov("b", ks, `,"from_headers":[{"name":"x-b"}],"claim_to_headers":[{"header_name":"x-b-sub","claim_name":"sub"}]`)+`},
@@ -53,7 +58,7 @@ func twoProviders(t *testing.T, requires string) *runtime {
 }
 
 func TestRequirementStatuses(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	goodA := "Bearer " + tok(k.ES256, "a", valid, "")
 	goodB := tok(k.ES256, "b", valid, "")
 	expiredA := "Bearer " + tok(k.ES256, "a", expired, "")
@@ -63,45 +68,45 @@ func TestRequirementStatuses(t *testing.T) {
 		name     string
 		requires string
 		headers  []string
-		want     status
+		want     status.Status
 	}{
-		{"provider: no token", `{"provider_name":"a"}`, nil, statusJwtMissed},
-		{"provider: good", `{"provider_name":"a"}`, []string{"authorization", goodA}, statusOK},
-		{"provider: expired", `{"provider_name":"a"}`, []string{"authorization", expiredA}, statusJwtExpired},
-		{"provider: other issuer", `{"provider_name":"a"}`, []string{"authorization", otherIss}, statusJwtUnknownIssuer},
-		{"provider: token of b in a's place", `{"provider_name":"a"}`, []string{"authorization", "Bearer " + goodB}, statusJwtUnknownIssuer},
-		{"provider: bad signature", `{"provider_name":"a"}`, []string{"authorization", badSig}, statusJwtVerificationFail},
-		{"provider: every token must verify", `{"provider_name":"a"}`, []string{"authorization", goodA, "authorization", expiredA}, statusJwtExpired},
+		{"provider: no token", `{"provider_name":"a"}`, nil, status.JwtMissed},
+		{"provider: good", `{"provider_name":"a"}`, []string{"authorization", goodA}, status.OK},
+		{"provider: expired", `{"provider_name":"a"}`, []string{"authorization", expiredA}, status.JwtExpired},
+		{"provider: other issuer", `{"provider_name":"a"}`, []string{"authorization", otherIss}, status.JwtUnknownIssuer},
+		{"provider: token of b in a's place", `{"provider_name":"a"}`, []string{"authorization", "Bearer " + goodB}, status.JwtUnknownIssuer},
+		{"provider: bad signature", `{"provider_name":"a"}`, []string{"authorization", badSig}, status.JwtVerificationFail},
+		{"provider: every token must verify", `{"provider_name":"a"}`, []string{"authorization", goodA, "authorization", expiredA}, status.JwtExpired},
 		{"provider: audiences override", `{"provider_and_audiences":{"provider_name":"a","audiences":["api"]}}`,
-			[]string{"authorization", goodA}, statusJwtAudienceNotAllowed},
+			[]string{"authorization", goodA}, status.JwtAudienceNotAllowed},
 		{"all: both good", `{"requires_all":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`,
-			[]string{"authorization", goodA, "x-b", goodB}, statusOK},
+			[]string{"authorization", goodA, "x-b", goodB}, status.OK},
 		{"all: first failure", `{"requires_all":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`,
-			[]string{"authorization", expiredA}, statusJwtExpired},
+			[]string{"authorization", expiredA}, status.JwtExpired},
 		{"all: second missing", `{"requires_all":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`,
-			[]string{"authorization", goodA}, statusJwtMissed},
+			[]string{"authorization", goodA}, status.JwtMissed},
 		{"any: one good", `{"requires_any":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`,
-			[]string{"x-b", goodB}, statusOK},
-		{"any: none", `{"requires_any":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`, nil, statusJwtMissed},
+			[]string{"x-b", goodB}, status.OK},
+		{"any: none", `{"requires_any":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`, nil, status.JwtMissed},
 		{"any: a real error wins over missing", `{"requires_any":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}}`,
-			[]string{"authorization", expiredA}, statusJwtExpired},
+			[]string{"authorization", expiredA}, status.JwtExpired},
 		{"any: unknown issuer wins over missing", `{"requires_any":{"requirements":[{"provider_name":"b"},{"provider_name":"a"}]}}`,
-			[]string{"authorization", otherIss}, statusJwtUnknownIssuer},
-		{"any + allow_missing: none", `{"requires_any":{"requirements":[{"provider_name":"a"},{"allow_missing":{}}]}}`, nil, statusOK},
+			[]string{"authorization", otherIss}, status.JwtUnknownIssuer},
+		{"any + allow_missing: none", `{"requires_any":{"requirements":[{"provider_name":"a"},{"allow_missing":{}}]}}`, nil, status.OK},
 		{"any + allow_missing: bad", `{"requires_any":{"requirements":[{"provider_name":"a"},{"allow_missing":{}}]}}`,
-			[]string{"authorization", expiredA}, statusJwtExpired},
+			[]string{"authorization", expiredA}, status.JwtExpired},
 		{"any + allow_missing_or_failed: bad", `{"requires_any":{"requirements":[{"provider_name":"a"},{"allow_missing_or_failed":{}}]}}`,
-			[]string{"authorization", expiredA}, statusOK},
+			[]string{"authorization", expiredA}, status.OK},
 		{"any of allow_* only", `{"requires_any":{"requirements":[{"allow_missing":{}},{"allow_missing":{}}]}}`,
-			[]string{"authorization", expiredA}, statusJwtExpired},
-		{"allow_missing: none", `{"allow_missing":{}}`, nil, statusOK},
-		{"allow_missing: bad", `{"allow_missing":{}}`, []string{"authorization", expiredA}, statusJwtExpired},
-		{"allow_missing: unknown issuer", `{"allow_missing":{}}`, []string{"authorization", otherIss}, statusJwtUnknownIssuer},
+			[]string{"authorization", expiredA}, status.JwtExpired},
+		{"allow_missing: none", `{"allow_missing":{}}`, nil, status.OK},
+		{"allow_missing: bad", `{"allow_missing":{}}`, []string{"authorization", expiredA}, status.JwtExpired},
+		{"allow_missing: unknown issuer", `{"allow_missing":{}}`, []string{"authorization", otherIss}, status.JwtUnknownIssuer},
 		// Envoy tries tokens from the last found; in the allow modes the first found decides.
-		{"allow_missing: good found first, bad last", `{"allow_missing":{}}`, []string{"authorization", goodA, "x-b", "x.y.z"}, statusOK},
-		{"allow_missing: bad found first", `{"allow_missing":{}}`, []string{"authorization", expiredA, "x-b", goodB}, statusJwtExpired},
-		{"allow_missing_or_failed: bad", `{"allow_missing_or_failed":{}}`, []string{"authorization", expiredA}, statusOK},
-		{"empty requirement", `{}`, []string{"authorization", expiredA}, statusOK},
+		{"allow_missing: good found first, bad last", `{"allow_missing":{}}`, []string{"authorization", goodA, "x-b", "x.y.z"}, status.OK},
+		{"allow_missing: bad found first", `{"allow_missing":{}}`, []string{"authorization", expiredA, "x-b", goodB}, status.JwtExpired},
+		{"allow_missing_or_failed: bad", `{"allow_missing_or_failed":{}}`, []string{"authorization", expiredA}, status.OK},
+		{"empty requirement", `{}`, []string{"authorization", expiredA}, status.OK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,13 +119,13 @@ func TestRequirementStatuses(t *testing.T) {
 }
 
 func TestRequirementKeepsHeadersOfPartialSuccess(t *testing.T) {
-	k := Keys(t)
+	k := testjwt.Keys(t)
 	// requires_all fails on b, but a verified: as in Envoy, a's claim header stays (it only
 	// matters because allow_missing_or_failed lets the request through).
 	rt := twoProviders(t, `{"requires_any":{"requirements":[
 	  {"requires_all":{"requirements":[{"provider_name":"a"},{"provider_name":"b"}]}},{"allow_missing_or_failed":{}}]}}`)
 	st, out := evaluate(rt, req("/", "authorization", "Bearer "+tok(k.ES256, "a", valid, "")))
-	if st != statusOK {
+	if st != status.OK {
 		t.Fatalf("status %q", st)
 	}
 	// b's leaf removes b's headers before it looks for its token (Envoy's sanitizeHeaders).
@@ -133,8 +138,8 @@ func TestRequirementKeepsHeadersOfPartialSuccess(t *testing.T) {
 // TestIssuerIndexGivesTheSameResultAsTryingEveryChild compares, on random configurations and
 // requests, requires_any evaluated with its issuer index and with every child in order.
 func TestIssuerIndexGivesTheSameResultAsTryingEveryChild(t *testing.T) {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	rnd := rand.New(rand.NewSource(1))
 	issuers := []string{"i0", "i1", "i2", ""}
 	locations := []string{"", `,"from_headers":[{"name":"x-t"}]`, `,"from_params":["t"]`}
@@ -222,8 +227,8 @@ func flipSignature(token string) string {
 // TestIssuerIndexTriesOnlyTheTokensProvider counts the providers that look at a token (each
 // one consults its JWT cache once): with 100 providers in requires_any, only the token's own.
 func TestIssuerIndexTriesOnlyTheTokensProvider(t *testing.T) {
-	k := Keys(t)
-	ks := JWKS(k.ES256)
+	k := testjwt.Keys(t)
+	ks := testjwt.JWKS(k.ES256)
 	var provs, reqs []string
 	for i := 0; i < 100; i++ {
 		name := "p" + strconv.Itoa(i)
@@ -234,12 +239,12 @@ func TestIssuerIndexTriesOnlyTheTokensProvider(t *testing.T) {
 	  "requires":{"requires_any":{"requirements":[` + strings.Join(reqs, ",") + `,{"allow_missing":{}}]}}}]}`
 	indexed, plain := mustLoad(t, cfg), mustLoad(t, cfg)
 	plain.rules[0].req.(*anyRequirement).index = nil
-	lookups := func(rt *runtime, token string) uint32 {
+	lookups := func(rt *filterConfig, token string) uint32 {
 		c := newVerifyContext(rt, req("/", "authorization", "Bearer "+token), now0(), &outputs{})
-		if st := rt.rules[0].req.verify(c); st != statusOK {
+		if st := rt.rules[0].req.verify(c); st != status.OK {
 			t.Fatalf("status %q", st)
 		}
-		return c.counts[counterJwtCacheHit] + c.counts[counterJwtCacheMiss]
+		return c.counts[metrics.JwtCacheHit] + c.counts[metrics.JwtCacheMiss]
 	}
 	last := tok(k.ES256, "iss-99", valid, "")
 	if n := lookups(indexed, last); n != 1 {

@@ -4,65 +4,68 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
 func TestStatusTableIsEnvoys(t *testing.T) {
-	for s := statusOK; s <= statusJwksFetchFail; s++ {
-		r := replyOf(s)
-		if r.text == "" {
+	for s := status.OK; s <= status.JwksFetchFail; s++ {
+		r := status.ReplyOf(s)
+		if r.Text == "" {
 			t.Fatalf("status %d has no text", s)
 		}
 		want := uint32(401)
 		switch s {
-		case statusOK:
+		case status.OK:
 			want = 200
-		case statusJwtAudienceNotAllowed:
+		case status.JwtAudienceNotAllowed:
 			want = 403
 		}
-		if r.code != want {
-			t.Errorf("%q answers %d, want %d", r.text, r.code, want)
+		if r.Code != want {
+			t.Errorf("%q answers %d, want %d", r.Text, r.Code, want)
 		}
-		if (r.bearerError == errInvalidToken) != (s != statusJwtMissed && s != statusOK) {
-			t.Errorf("%q error = %q", r.text, r.bearerError)
+		if (r.BearerError == status.ErrInvalidToken) != (s != status.JwtMissed && s != status.OK) {
+			t.Errorf("%q error = %q", r.Text, r.BearerError)
 		}
 	}
-	if replyOf(status(35)).text != "Jwt verification fails" {
+	if status.ReplyOf(status.Status(35)).Text != "Jwt verification fails" {
 		t.Error("a status without a row must fail as a verification failure")
 	}
 }
 
 func TestStatusOfVerifierErrors(t *testing.T) {
-	parse := func(tok string) error { _, err := verifier.Parse(tok, verifier.Limits{}); return err }
-	hdr := b64([]byte(`{"alg":"ES256"}`))
+	parse := func(tok string) error { _, err := verifier.ParseUnverified(tok, verifier.Limits{}); return err }
+	hdr := testjwt.Base64URL([]byte(`{"alg":"ES256"}`))
 	tests := []struct {
 		err  error
-		want status
+		want status.Status
 	}{
-		{parse("a.b"), statusJwtBadFormat},
-		{parse("!!.e30.sig"), statusJwtHeaderBadBase64},
-		{parse(b64([]byte(`{"alg":`)) + ".e30.c2ln"), statusJwtHeaderBadJSON},
-		{parse(b64([]byte(`{"typ":"JWT"}`)) + ".e30.c2ln"), statusJwtHeaderBadAlg},
-		{parse(b64([]byte(`{"alg":"none"}`)) + ".e30.c2ln"), statusJwtHeaderNotImplementedAlg},
-		{parse(b64([]byte(`{"alg":"ES256","kid":1}`)) + ".e30.c2ln"), statusJwtHeaderBadKid},
-		{parse(hdr + ".!!.c2ln"), statusJwtPayloadBadBase64},
-		{parse(hdr + "." + b64([]byte(`[1]`)) + ".c2ln"), statusJwtPayloadBadJSON},
-		{parse(hdr + "." + b64([]byte(`{"iss":1}`)) + ".c2ln"), statusJwtIssNotString},
-		{parse(hdr + "." + b64([]byte(`{"exp":"x"}`)) + ".c2ln"), statusJwtExpNotInteger},
-		{parse(hdr + "." + b64([]byte(`{"exp":-1}`)) + ".c2ln"), statusJwtExpOutOfRange},
-		{parse(hdr + "." + b64([]byte(`{"nbf":1.5}`)) + ".c2ln"), statusJwtNbfNotInteger},
-		{parse(hdr + "." + b64([]byte(`{"aud":1}`)) + ".c2ln"), statusJwtAudNotString},
-		{parse(hdr + ".e30.!!"), statusJwtSignatureBadBase64},
-		{verifier.ErrUnknownKey, statusJwksKidAlgMismatch},
-		{verifier.ErrSignature, statusJwtVerificationFail},
-		{verifier.ErrEd25519SignatureLength, statusJwtEd25519SignatureWrongLength},
-		{verifier.ErrExpired, statusJwtExpired},
-		{verifier.ErrNotYetValid, statusJwtNotYetValid},
-		{errors.New("anything else"), statusJwtVerificationFail},
-		{nil, statusOK},
+		{parse("a.b"), status.JwtBadFormat},
+		{parse("!!.e30.sig"), status.JwtHeaderBadBase64},
+		{parse(testjwt.Base64URL([]byte(`{"alg":`)) + ".e30.c2ln"), status.JwtHeaderBadJSON},
+		{parse(testjwt.Base64URL([]byte(`{"typ":"JWT"}`)) + ".e30.c2ln"), status.JwtHeaderBadAlg},
+		{parse(testjwt.Base64URL([]byte(`{"alg":"none"}`)) + ".e30.c2ln"), status.JwtHeaderNotImplementedAlg},
+		{parse(testjwt.Base64URL([]byte(`{"alg":"ES256","kid":1}`)) + ".e30.c2ln"), status.JwtHeaderBadKid},
+		{parse(hdr + ".!!.c2ln"), status.JwtPayloadBadBase64},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`[1]`)) + ".c2ln"), status.JwtPayloadBadJSON},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`{"iss":1}`)) + ".c2ln"), status.JwtIssNotString},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`{"exp":"x"}`)) + ".c2ln"), status.JwtExpNotInteger},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`{"exp":-1}`)) + ".c2ln"), status.JwtExpOutOfRange},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`{"nbf":1.5}`)) + ".c2ln"), status.JwtNbfNotInteger},
+		{parse(hdr + "." + testjwt.Base64URL([]byte(`{"aud":1}`)) + ".c2ln"), status.JwtAudNotString},
+		{parse(hdr + ".e30.!!"), status.JwtSignatureBadBase64},
+		{verifier.ErrUnknownKey, status.JwksKidAlgMismatch},
+		{verifier.ErrSignature, status.JwtVerificationFail},
+		{verifier.ErrEd25519SignatureLength, status.JwtEd25519SignatureWrongLength},
+		{verifier.ErrExpired, status.JwtExpired},
+		{verifier.ErrNotYetValid, status.JwtNotYetValid},
+		{errors.New("anything else"), status.JwtVerificationFail},
+		{nil, status.OK},
 	}
 	for _, tt := range tests {
-		if got := statusOf(tt.err); got != tt.want {
+		if got := status.Of(tt.err); got != tt.want {
 			t.Errorf("statusOf(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
@@ -71,13 +74,13 @@ func TestStatusOfVerifierErrors(t *testing.T) {
 func TestRealmIsEnvoysOriginalURI(t *testing.T) {
 	long := "/" + string(make([]byte, 300))
 	tests := []struct {
-		r    *request
+		r    *request.Request
 		want string
 	}{
 		{req("/a?b=1"), "https://example.com/a?b=1"},
 		{req("/rewritten", "x-envoy-original-path", "/orig"), "https://example.com/orig"},
 		{req(long), "https://example.com" + long[:256]},
-		{newRequest([][2]string{{":method", "CONNECT"}}), ""},
+		{request.NewRequest([][2]string{{":method", "CONNECT"}}), ""},
 	}
 	for _, tt := range tests {
 		if got := realm(tt.r); got != tt.want {
@@ -94,20 +97,20 @@ func TestRcDetailsReplaceWhitespace(t *testing.T) {
 
 func TestBuildDeny(t *testing.T) {
 	r := req("/x")
-	d := buildDeny(&runtime{}, statusJwtMissed, r, "")
+	d := buildDeny(&filterConfig{}, status.JwtMissed, r, "")
 	if d.code != 401 || string(d.body) != "Jwt is missing" || len(d.headers) != 1 ||
 		d.headers[0] != [2]string{"www-authenticate", `Bearer realm="https://example.com/x"`} {
 		t.Errorf("missing: %+v", d)
 	}
-	d = buildDeny(&runtime{}, statusJwtAudienceNotAllowed, r, "")
+	d = buildDeny(&filterConfig{}, status.JwtAudienceNotAllowed, r, "")
 	if d.code != 403 || d.headers[0][1] != `Bearer realm="https://example.com/x", error="invalid_token"` {
 		t.Errorf("audience: %+v", d)
 	}
-	d = buildDeny(&runtime{stripFailureResponse: true}, statusJwtExpired, r, "")
+	d = buildDeny(&filterConfig{stripFailureResponse: true}, status.JwtExpired, r, "")
 	if d.code != 401 || len(d.body) != 0 || len(d.headers) != 0 || d.details != "jwt_authn_access_denied{Jwt_is_expired}" {
 		t.Errorf("strip_failure_response: %+v", d)
 	}
-	d = buildDeny(&runtime{denyBody: &denyBody{template: `{"error":"{{message}}","status":{{status}}}`, contentType: "application/json"}}, statusJwtExpired, r, "")
+	d = buildDeny(&filterConfig{denyBody: &denyBody{template: `{"error":"{{message}}","status":{{status}}}`, contentType: "application/json"}}, status.JwtExpired, r, "")
 	if string(d.body) != `{"error":"Jwt is expired","status":401}` || d.headers[1] != [2]string{"content-type", "application/json"} {
 		t.Errorf("x_deny_response: %+v", d)
 	}

@@ -22,10 +22,10 @@ func TestAttackAlgNoneInAnyCase(t *testing.T) {
 		t.Run(alg, func(t *testing.T) {
 			body := fxB64s(`{"alg":"`+alg+`","typ":"JWT"}`) + "." + fxB64s(fxDefaultPayload)
 			// The classic form has an empty signature.
-			_, err := verifier.Parse(body+".", verifier.Limits{})
+			_, err := verifier.ParseUnverified(body+".", verifier.Limits{})
 			fxWantErr(t, err, verifier.ErrBadFormat)
 			// With any signature the alg itself is refused, by name.
-			tok, err := verifier.Parse(body+".c2ln", verifier.Limits{})
+			tok, err := verifier.ParseUnverified(body+".c2ln", verifier.Limits{})
 			fxWantErr(t, err, verifier.ErrAlgorithm)
 			if tok != nil || !strings.Contains(err.Error(), "none") {
 				t.Fatalf("tok %v, err %v", tok, err)
@@ -195,7 +195,7 @@ func TestAttackUnknownCritRefused(t *testing.T) {
 		`{"alg":"HS256","crit":["http://example.invalid/UNDEFINED"],"http://example.invalid/UNDEFINED":true}`,
 		`{"alg":"HS256","crit":"b64"}`,
 	} {
-		_, err := verifier.Parse(fxToken(t, verifier.HS256, fxSecret32, h, fxDefaultPayload), verifier.Limits{})
+		_, err := verifier.ParseUnverified(fxToken(t, verifier.HS256, fxSecret32, h, fxDefaultPayload), verifier.Limits{})
 		fxWantErr(t, err, verifier.ErrUnsupportedHeader)
 	}
 }
@@ -204,7 +204,7 @@ func TestAttackUnknownCritRefused(t *testing.T) {
 // signed; a verifier that ignores it checks the wrong bytes.
 func TestAttackUnencodedPayloadRefused(t *testing.T) {
 	for _, h := range []string{`{"alg":"HS256","b64":false,"crit":["b64"]}`, `{"alg":"HS256","b64":false}`} {
-		_, err := verifier.Parse(fxToken(t, verifier.HS256, fxSecret32, h, fxDefaultPayload), verifier.Limits{})
+		_, err := verifier.ParseUnverified(fxToken(t, verifier.HS256, fxSecret32, h, fxDefaultPayload), verifier.Limits{})
 		fxWantErr(t, err, verifier.ErrUnsupportedHeader)
 	}
 }
@@ -257,7 +257,7 @@ func TestAttackNonCanonicalBase64(t *testing.T) {
 		if string(a) != string(b) {
 			t.Fatalf("segment %d: fixture does not alias", i)
 		}
-		_, err := verifier.Parse(strings.Join(p, "."), verifier.Limits{})
+		_, err := verifier.ParseUnverified(strings.Join(p, "."), verifier.Limits{})
 		fxWantErr(t, err, want)
 	}
 }
@@ -268,7 +268,7 @@ func TestAttackPaddedBase64(t *testing.T) {
 	for i, want := range []error{verifier.ErrHeaderBase64, verifier.ErrPayloadBase64, verifier.ErrSignatureBase64} {
 		p := append([]string{}, parts...)
 		p[i] += strings.Repeat("=", (4-len(p[i])%4)%4)
-		_, err := verifier.Parse(strings.Join(p, "."), verifier.Limits{})
+		_, err := verifier.ParseUnverified(strings.Join(p, "."), verifier.Limits{})
 		fxWantErr(t, err, want)
 	}
 }
@@ -289,7 +289,7 @@ func TestAttackTrailingDataAndExtraSegments(t *testing.T) {
 	}
 	for name, tk := range tests {
 		t.Run(name, func(t *testing.T) {
-			tok, err := verifier.Parse(tk, verifier.Limits{})
+			tok, err := verifier.ParseUnverified(tk, verifier.Limits{})
 			if err == nil || !errors.Is(err, verifier.ErrMalformed) {
 				t.Fatalf("tok %v, err %v", tok, err)
 			}
@@ -323,7 +323,7 @@ func TestAttackNumericDatesNaNHugeNegativeFloat(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.exp, func(t *testing.T) {
 			token := fxToken(t, verifier.HS256, fxSecret32, `{"alg":"HS256"}`, `{"sub":"a","exp":`+tc.exp+`}`)
-			_, err := verifier.Parse(token, verifier.Limits{})
+			_, err := verifier.ParseUnverified(token, verifier.Limits{})
 			fxWantErr(t, err, tc.want)
 		})
 	}
@@ -333,7 +333,7 @@ func TestAttackNestedTokenRefused(t *testing.T) {
 	inner := fxSimple(t, verifier.HS256, fxSecret32, "")
 	for _, cty := range []string{"JWT", "jwt", "application/jwt"} {
 		token := fxToken(t, verifier.HS256, fxSecret32, `{"alg":"HS256","cty":"`+cty+`"}`, `{"token":"`+inner+`"}`)
-		_, err := verifier.Parse(token, verifier.Limits{})
+		_, err := verifier.ParseUnverified(token, verifier.Limits{})
 		fxWantErr(t, err, verifier.ErrUnsupportedHeader)
 	}
 }
@@ -354,7 +354,7 @@ func TestAttackDuplicateMembers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := verifier.Parse(fxToken(t, verifier.HS256, fxSecret32, tc.header, tc.payload), verifier.Limits{})
+			_, err := verifier.ParseUnverified(fxToken(t, verifier.HS256, fxSecret32, tc.header, tc.payload), verifier.Limits{})
 			fxWantErr(t, err, tc.want)
 		})
 	}
@@ -415,10 +415,10 @@ func fxMustDecode(t testing.TB, s string) []byte {
 
 func TestAttackOversizedTokenRefusedBeforeDecoding(t *testing.T) {
 	token := fxToken(t, verifier.HS256, fxSecret32, `{"alg":"HS256"}`, `{"pad":"`+strings.Repeat("A", 10000)+`"}`)
-	_, err := verifier.Parse(token, verifier.Limits{})
+	_, err := verifier.ParseUnverified(token, verifier.Limits{})
 	fxWantErr(t, err, verifier.ErrTooLarge)
 	// Deep nesting within the size limits is invalid JSON past MaxJSONDepth, not a crash.
 	deep := strings.Repeat("[", 3000) + strings.Repeat("]", 3000)
-	_, err = verifier.Parse(fxToken(t, verifier.HS256, fxSecret32, `{"alg":"HS256"}`, `{"x":`+deep+`}`), verifier.Limits{})
+	_, err = verifier.ParseUnverified(fxToken(t, verifier.HS256, fxSecret32, `{"alg":"HS256"}`, `{"x":`+deep+`}`), verifier.Limits{})
 	fxWantErr(t, err, verifier.ErrPayloadJSON)
 }

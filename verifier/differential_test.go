@@ -140,7 +140,7 @@ var (
 
 // diffOurs runs the filter's sequence: Parse, time, issuer, audience, Verify.
 func diffOurs(c difftest.Case, ks *verifier.KeySet) error {
-	tok, err := verifier.Parse(c.Token, verifier.Limits{})
+	tok, err := verifier.ParseUnverified(c.Token, verifier.Limits{})
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func TestDifferentialGoJose(t *testing.T) {
 		ours, theirs := diffOurs(c, f.sets[c.Set.Name]), diffGoJose(c)
 		if ours == nil {
 			accepted++
-			if tok, err := verifier.Parse(c.Token, verifier.Limits{}); err == nil {
+			if tok, err := verifier.ParseUnverified(c.Token, verifier.Limits{}); err == nil {
 				acceptedAlgs[string(tok.Alg)]++
 				acceptedAlgs[c.Set.Name]++
 			}

@@ -7,12 +7,12 @@
 //
 // The filter runs the cheap checks first, as Envoy's jwt_authn does:
 //
-//	tok, err := verifier.Parse(compact, verifier.Limits{}) // structure only
+//	tok, err := verifier.ParseUnverified(compact, verifier.Limits{}) // structure only
 //	err = tok.ValidateTime(now, 60*time.Second, requireExp, 0)
 //	ok := tok.HasAudience(allowed)
 //	err = tok.Verify(keySet) // signature, last
 //
-// A [Token] returned by [Parse] has NOT had its signature checked; nothing in
+// A [Token] returned by [ParseUnverified] has NOT had its signature checked; nothing in
 // it may be trusted before [Token.Verify] returns nil.
 //
 // # Algorithms

@@ -156,7 +156,7 @@ func TestParseRefusesDeepJSON(t *testing.T) {
 			if len(tok) > 1<<20 {
 				t.Fatalf("token of %d bytes does not fit the limits", len(tok))
 			}
-			_, err := Parse(tok, tc.lim)
+			_, err := ParseUnverified(tok, tc.lim)
 			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
 				t.Fatalf("Parse: %v, want %v", err, tc.want)
 			}

@@ -151,7 +151,7 @@ func TestRFC7515AppendixA(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, err := verifier.Parse(tc.token, verifier.Limits{})
+			tok, err := verifier.ParseUnverified(tc.token, verifier.Limits{})
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -190,24 +190,24 @@ func TestRFC7515AppendixA(t *testing.T) {
 		if err := verifier.VerifySignature(verifier.ES512, key, input, rfcFlip(sig)); !errors.Is(err, verifier.ErrSignature) {
 			t.Errorf("VerifySignature(flipped): %v, want ErrSignature", err)
 		}
-		if _, err := verifier.Parse(rfcA4Token, verifier.Limits{}); !errors.Is(err, verifier.ErrPayloadJSON) {
+		if _, err := verifier.ParseUnverified(rfcA4Token, verifier.Limits{}); !errors.Is(err, verifier.ErrPayloadJSON) {
 			t.Errorf("Parse: %v, want ErrPayloadJSON (payload %q is not a JWT claim set)", err, "Payload")
 		}
 	})
 
 	t.Run("A.5 unsecured", func(t *testing.T) {
-		if _, err := verifier.Parse(rfcA5Token, verifier.Limits{}); err == nil {
+		if _, err := verifier.ParseUnverified(rfcA5Token, verifier.Limits{}); err == nil {
 			t.Fatal("Parse accepted an unsecured JWS")
 		}
 		// With a signature segment added it is still alg none.
-		if _, err := verifier.Parse(rfcA5Token+"AAAA", verifier.Limits{}); !errors.Is(err, verifier.ErrAlgorithm) {
+		if _, err := verifier.ParseUnverified(rfcA5Token+"AAAA", verifier.Limits{}); !errors.Is(err, verifier.ErrAlgorithm) {
 			t.Errorf("Parse(alg none, with signature): %v, want ErrAlgorithm", err)
 		}
 	})
 
 	t.Run("A.7 flattened JSON serialization", func(t *testing.T) {
 		flat := `{"payload":"` + rfc7515Payload + `","protected":"eyJhbGciOiJFUzI1NiJ9","signature":"DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q"}`
-		if _, err := verifier.Parse(flat, verifier.Limits{}); !errors.Is(err, verifier.ErrMalformed) {
+		if _, err := verifier.ParseUnverified(flat, verifier.Limits{}); !errors.Is(err, verifier.ErrMalformed) {
 			t.Errorf("Parse(JSON serialization): %v, want ErrMalformed", err)
 		}
 	})
@@ -271,7 +271,7 @@ func TestRFC7520Section4(t *testing.T) {
 		{"4.7 without protected header", "." + rfc7520Payload + "." + rfc47Sig, verifier.ErrBadFormat},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := verifier.Parse(tc.token, verifier.Limits{}); !errors.Is(err, tc.want) {
+			if _, err := verifier.ParseUnverified(tc.token, verifier.Limits{}); !errors.Is(err, tc.want) {
 				t.Errorf("Parse: %v, want %v", err, tc.want)
 			}
 		})
@@ -291,7 +291,7 @@ func TestRFC7520Section4(t *testing.T) {
 		mac := hmac.New(sha256.New, secret)
 		mac.Write([]byte(input))
 		token := input + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
-		tok, err := verifier.Parse(token, verifier.Limits{})
+		tok, err := verifier.ParseUnverified(token, verifier.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +339,7 @@ func TestRFC8037AppendixA(t *testing.T) {
 			t.Errorf("VerifySignature(63 bytes): %v, want ErrEd25519SignatureLength", err)
 		}
 		// The payload "Example of Ed25519 signing" is not a claim set.
-		if _, err := verifier.Parse(rfc8037Token, verifier.Limits{}); !errors.Is(err, verifier.ErrPayloadJSON) {
+		if _, err := verifier.ParseUnverified(rfc8037Token, verifier.Limits{}); !errors.Is(err, verifier.ErrPayloadJSON) {
 			t.Errorf("Parse: %v, want ErrPayloadJSON", err)
 		}
 	})

@@ -57,12 +57,17 @@ type Token struct {
 	signature    []byte
 }
 
-// Parse checks the structure of a compact JWS/JWT and decodes it, without
-// verifying the signature. The checks run cheapest first and in
+// ParseUnverified checks the structure of a compact JWS/JWT and decodes it, without
+// verifying the signature.
+//
+// WARNING: do not use the returned Token's claims for any decision until
+// [Token.Verify] has checked its signature with a key you trust: until then anyone can
+// have written them. This is only useful to choose the key or provider (by iss, kid).
+// The checks run cheapest first and in
 // jwt_verify_lib's order, so that the first error is the one Envoy reports:
 // size, dots, header base64, header JSON, alg, kid, extensions, payload
 // base64, payload JSON, iss, sub, iat, nbf, exp, jti, aud, signature base64.
-func Parse(compact string, lim Limits) (*Token, error) {
+func ParseUnverified(compact string, lim Limits) (*Token, error) {
 	lim = lim.withDefaults()
 	if len(compact) > lim.MaxTokenBytes {
 		return nil, wrap(ErrTooLarge, "token longer than MaxTokenBytes", nil)

@@ -83,7 +83,7 @@ func TestParseAudienceShapes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.aud, func(t *testing.T) {
-			tok, err := verifier.Parse(fxUnsigned(fxHS, `{"aud":`+tc.aud+`}`), verifier.Limits{})
+			tok, err := verifier.ParseUnverified(fxUnsigned(fxHS, `{"aud":`+tc.aud+`}`), verifier.Limits{})
 			fxWantErr(t, err, tc.err)
 			if err == nil && strings.Join(tok.Audiences, "|") != strings.Join(tc.want, "|") {
 				t.Fatalf("Audiences = %q, want %q", tok.Audiences, tc.want)
@@ -128,7 +128,7 @@ func TestParseNumericDates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tok, err := verifier.Parse(fxUnsigned(fxHS, `{"exp":`+tc.value+`}`), verifier.Limits{})
+			tok, err := verifier.ParseUnverified(fxUnsigned(fxHS, `{"exp":`+tc.value+`}`), verifier.Limits{})
 			fxWantErr(t, err, tc.err)
 			if got := errors.Is(err, verifier.ErrClaimRange); got != tc.outOfRange {
 				t.Fatalf("ErrClaimRange = %v, want %v (%v)", got, tc.outOfRange, err)
@@ -144,7 +144,7 @@ func TestParseNumericDates(t *testing.T) {
 // to different texts.
 func TestParseEachNumericDateHasItsOwnError(t *testing.T) {
 	for claim, want := range map[string]error{"exp": verifier.ErrExpType, "nbf": verifier.ErrNbfType, "iat": verifier.ErrIatType} {
-		_, err := verifier.Parse(fxUnsigned(fxHS, `{"`+claim+`":"soon"}`), verifier.Limits{})
+		_, err := verifier.ParseUnverified(fxUnsigned(fxHS, `{"`+claim+`":"soon"}`), verifier.Limits{})
 		fxWantErr(t, err, want)
 	}
 }
@@ -195,7 +195,7 @@ func TestParseRefusesMalformedTokens(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tok, err := verifier.Parse(tc.token, verifier.Limits{})
+			tok, err := verifier.ParseUnverified(tc.token, verifier.Limits{})
 			if err == nil {
 				t.Fatalf("accepted: %+v", tok)
 			}
@@ -228,7 +228,7 @@ func TestParseErrorOrderFollowsJwtVerifyLib(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := verifier.Parse(tc.token, verifier.Limits{})
+			_, err := verifier.ParseUnverified(tc.token, verifier.Limits{})
 			fxWantErr(t, err, tc.want)
 		})
 	}
@@ -270,7 +270,7 @@ func TestParseHeaderRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := verifier.Parse(fxUnsigned(tc.header, `{}`), verifier.Limits{})
+			_, err := verifier.ParseUnverified(fxUnsigned(tc.header, `{}`), verifier.Limits{})
 			fxWantErr(t, err, tc.want)
 		})
 	}
@@ -285,13 +285,13 @@ func TestParseDuplicatePayloadMembersBeyondSmallSet(t *testing.T) {
 	}
 	unique := b.String() + `"last":0}`
 	dup := b.String() + `"c3":0}`
-	if _, err := verifier.Parse(fxUnsigned(fxHS, unique), verifier.Limits{}); err != nil {
+	if _, err := verifier.ParseUnverified(fxUnsigned(fxHS, unique), verifier.Limits{}); err != nil {
 		t.Fatalf("unique members refused: %v", err)
 	}
-	_, err := verifier.Parse(fxUnsigned(fxHS, dup), verifier.Limits{})
+	_, err := verifier.ParseUnverified(fxUnsigned(fxHS, dup), verifier.Limits{})
 	fxWantErr(t, err, verifier.ErrPayloadJSON)
 	// Nested objects may repeat top-level names.
-	if _, err := verifier.Parse(fxUnsigned(fxHS, `{"sub":"a","x":{"sub":"b"}}`), verifier.Limits{}); err != nil {
+	if _, err := verifier.ParseUnverified(fxUnsigned(fxHS, `{"sub":"a","x":{"sub":"b"}}`), verifier.Limits{}); err != nil {
 		t.Fatalf("nested name refused: %v", err)
 	}
 }
@@ -315,7 +315,7 @@ func TestParseLimits(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := verifier.Parse(tc.token, tc.lim)
+			_, err := verifier.ParseUnverified(tc.token, tc.lim)
 			fxWantErr(t, err, tc.want)
 		})
 	}

@@ -45,6 +45,9 @@ type Runner interface {
 
 // Host is a started plugin.
 type Host interface {
+	// Runner is the name of the runner that started it: "go" or "wasm" (Runner.Name). Tests
+	// use it only where the SDK emulator is known to differ from Envoy.
+	Runner() string
 	// Now is the host clock.
 	Now() time.Time
 	// Advance moves the clock by d, fires proxy_on_tick on every VM whose tick period elapsed
@@ -81,6 +84,11 @@ type Stream interface {
 	ResponseHeaders() Headers
 	// LocalResponse is the reply the filter sent (proxy_send_local_response), or nil.
 	LocalResponse() *LocalResponse
+	// Property is the value the filter set with proxy_set_property under name (Envoy dynamic
+	// metadata / filter state), false when it set none. The SDK emulator keeps one property
+	// table for the whole host, so on the native runner a value set by an earlier stream shows
+	// too: check properties on the first stream that sets them.
+	Property(name string) ([]byte, bool)
 	// Done ends the stream (proxy_on_log, proxy_on_done, proxy_on_delete).
 	Done()
 }

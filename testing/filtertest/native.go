@@ -60,6 +60,8 @@ type nativeHost struct {
 	closed   bool
 }
 
+func (h *nativeHost) Runner() string { return nativeRunner{}.Name() }
+
 func (h *nativeHost) Now() time.Time { return h.now }
 
 func (h *nativeHost) Advance(d time.Duration) {
@@ -188,6 +190,11 @@ func (s *nativeStream) SendRequestBody(body []byte, eos bool) Action {
 
 func (s *nativeStream) SendResponseHeaders(hd Headers, eos bool) Action {
 	return Action(s.h.emu.CallOnResponseHeaders(s.id, hd, eos))
+}
+
+func (s *nativeStream) Property(name string) ([]byte, bool) {
+	v, err := s.h.emu.GetProperty([]string{name})
+	return v, err == nil
 }
 
 func (s *nativeStream) Paused() bool {

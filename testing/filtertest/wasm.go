@@ -104,6 +104,8 @@ func (w *wasmHost) check() {
 	}
 }
 
+func (w *wasmHost) Runner() string { return wasmRunner{}.Name() }
+
 func (w *wasmHost) Now() time.Time { return w.h.Now() }
 
 func (w *wasmHost) Advance(d time.Duration) {
@@ -185,6 +187,8 @@ func (s *wasmStream) SendResponseHeaders(h Headers, endOfStream bool) Action {
 }
 
 func (s *wasmStream) Paused() bool { return s.s.Paused() }
+
+func (s *wasmStream) Property(name string) ([]byte, bool) { return s.s.Property(name) }
 
 func (s *wasmStream) RequestHeaders() Headers { return Headers(s.s.RequestHeaders()) }
 

@@ -265,6 +265,15 @@ func (s *Stream) Paused() bool {
 	return s.reqPaused && s.local == nil
 }
 
+// Property returns the value the module set on this stream with proxy_set_property (Envoy
+// filter state "wasm.<name>"), false when it set none.
+func (s *Stream) Property(name string) ([]byte, bool) {
+	s.v.mu.Lock()
+	defer s.v.mu.Unlock()
+	v, ok := s.c.filterState[name]
+	return v, ok
+}
+
 // ResponsePaused reports whether the response is held by the filter.
 func (s *Stream) ResponsePaused() bool {
 	s.v.mu.Lock()

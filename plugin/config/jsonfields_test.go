@@ -1,4 +1,4 @@
-package plugin
+package config
 
 import (
 	"strings"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config/configtest"
 )
 
 func TestLowerCamelIsProtocJSONName(t *testing.T) {
@@ -83,7 +85,7 @@ func TestParseUintAcceptsNumbersAndNumericStrings(t *testing.T) {
 }
 
 func TestDecodeObjectReportsUnknownDuplicateAndMistypedMembers(t *testing.T) {
-	probs := &problems{}
+	probs := &Problems{}
 	o := decodeObject(gjson.Parse(`{"issuer":"a","fromHeaders":[],"from_headers":[],"x_nope":1,"nope":2,"forward":"yes"}`),
 		"providers.p", probs, "issuer", "from_headers", "forward")
 	o.boolean("forward")
@@ -93,31 +95,26 @@ func TestDecodeObjectReportsUnknownDuplicateAndMistypedMembers(t *testing.T) {
 		"providers.p.nope: unknown field",
 		"providers.p.forward: must be true or false",
 	}
-	got := strings.Join(probs.list, "\n")
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			t.Errorf("problems lack %q:\n%s", w, got)
-		}
-	}
+	configtest.WantProblems(t, probs.List, want...)
 	if o.str("issuer") != "a" {
 		t.Errorf("issuer = %q", o.str("issuer"))
 	}
 }
 
 func TestNullMeansUnset(t *testing.T) {
-	probs := &problems{}
+	probs := &Problems{}
 	o := decodeObject(gjson.Parse(`{"issuer":null,"audiences":null}`), "", probs, "issuer", "audiences")
-	if o.has("issuer") || o.strings("audiences") != nil || len(probs.list) > 0 {
-		t.Fatalf("null members should be unset without problems: %v", probs.list)
+	if o.has("issuer") || o.strings("audiences") != nil || len(probs.List) > 0 {
+		t.Fatalf("null members should be unset without problems: %v", probs.List)
 	}
 }
 
 func TestBytesAcceptStandardAndURLBase64(t *testing.T) {
 	for _, in := range []string{`"aGk/Pw=="`, `"aGk_Pw"`, `"aGk/Pw"`} {
-		probs := &problems{}
+		probs := &Problems{}
 		o := decodeObject(gjson.Parse(`{"b":`+in+`}`), "", probs, "b")
-		if got := string(o.bytesv("b")); got != "hi??" || len(probs.list) > 0 {
-			t.Errorf("bytes %s = %q, %v", in, got, probs.list)
+		if got := string(o.bytesField("b")); got != "hi??" || len(probs.List) > 0 {
+			t.Errorf("bytes %s = %q, %v", in, got, probs.List)
 		}
 	}
 }

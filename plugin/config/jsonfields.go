@@ -1,4 +1,4 @@
-package plugin
+package config
 
 import (
 	"encoding/base64"
@@ -17,17 +17,17 @@ import (
 // Envoy's YAML examples use is accepted too). Every problem is collected with its JSON path;
 // nothing stops at the first one.
 
-// problems collects configuration errors as "<json path>: <what is wrong>".
-type problems struct{ list []string }
+// Problems collects configuration errors as "<json path>: <what is wrong>".
+type Problems struct{ List []string }
 
-func (p *problems) add(path, msg string) {
+func (p *Problems) Add(path, msg string) {
 	if path == "" {
 		path = "(root)"
 	}
-	p.list = append(p.list, path+": "+msg)
+	p.List = append(p.List, path+": "+msg)
 }
 
-func joinPath(path, key string) string {
+func JoinPath(path, key string) string {
 	if path == "" {
 		return key
 	}
@@ -62,18 +62,18 @@ func lowerCamel(snake string) string {
 // absent (or null) message: every getter then returns the zero value.
 type object struct {
 	path  string
-	probs *problems
+	probs *Problems
 	vals  map[string]gjson.Result // canonical field name -> value; null members are left out
 }
 
 // decodeObject checks that v is an object whose members are all among fields (snake_case;
 // names starting with "x_" are our extensions and accepted only as written).
-func decodeObject(v gjson.Result, path string, probs *problems, fields ...string) *object {
+func decodeObject(v gjson.Result, path string, probs *Problems, fields ...string) *object {
 	if !v.Exists() || v.Type == gjson.Null {
 		return nil
 	}
 	if !v.IsObject() {
-		probs.add(path, "must be an object")
+		probs.Add(path, "must be an object")
 		return nil
 	}
 	o := &object{path: path, probs: probs, vals: make(map[string]gjson.Result, len(fields))}
@@ -89,11 +89,11 @@ func decodeObject(v gjson.Result, path string, probs *problems, fields ...string
 		}
 		switch {
 		case name == "" && strings.HasPrefix(key, "x_"):
-			probs.add(joinPath(path, key), "unknown extension field (known extensions are listed in plugin/EXTENSIONS.md)")
+			probs.Add(JoinPath(path, key), "unknown extension field (known extensions are listed in plugin/EXTENSIONS.md)")
 		case name == "":
-			probs.add(joinPath(path, key), "unknown field")
+			probs.Add(JoinPath(path, key), "unknown field")
 		case seen[name]:
-			probs.add(joinPath(path, key), "duplicate field")
+			probs.Add(JoinPath(path, key), "duplicate field")
 		default:
 			seen[name] = true
 			if val.Type != gjson.Null {
@@ -117,7 +117,7 @@ func (o *object) at(name string) string {
 	if o == nil {
 		return name
 	}
-	return joinPath(o.path, name)
+	return JoinPath(o.path, name)
 }
 
 func (o *object) raw(name string) (gjson.Result, bool) {
@@ -134,7 +134,7 @@ func (o *object) str(name string) string {
 		return ""
 	}
 	if v.Type != gjson.String {
-		o.probs.add(o.at(name), "must be a string")
+		o.probs.Add(o.at(name), "must be a string")
 		return ""
 	}
 	return v.Str
@@ -146,34 +146,34 @@ func (o *object) boolean(name string) bool {
 		return false
 	}
 	if v.Type != gjson.True && v.Type != gjson.False {
-		o.probs.add(o.at(name), "must be true or false")
+		o.probs.Add(o.at(name), "must be true or false")
 		return false
 	}
 	return v.Type == gjson.True
 }
 
-// uint32v reads a uint32 (also a google.protobuf.UInt32Value, whose JSON form is the bare
+// uint32Field reads a uint32 (also a google.protobuf.UInt32Value, whose JSON form is the bare
 // number).
-func (o *object) uint32v(name string) uint32 {
+func (o *object) uint32Field(name string) uint32 {
 	v, ok := o.raw(name)
 	if !ok {
 		return 0
 	}
 	n, good := parseUint(v, math.MaxUint32)
 	if !good {
-		o.probs.add(o.at(name), "must be an integer in [0, 4294967295]")
+		o.probs.Add(o.at(name), "must be an integer in [0, 4294967295]")
 	}
 	return uint32(n)
 }
 
-func (o *object) int64v(name string) int64 {
+func (o *object) int64Field(name string) int64 {
 	v, ok := o.raw(name)
 	if !ok {
 		return 0
 	}
 	n, good := parseInt(v)
 	if !good {
-		o.probs.add(o.at(name), "must be a 64-bit integer")
+		o.probs.Add(o.at(name), "must be a 64-bit integer")
 	}
 	return n
 }
@@ -230,7 +230,7 @@ func (o *object) array(name string) []gjson.Result {
 		return nil
 	}
 	if !v.IsArray() {
-		o.probs.add(o.at(name), "must be an array")
+		o.probs.Add(o.at(name), "must be an array")
 		return nil
 	}
 	return v.Array()
@@ -240,7 +240,7 @@ func (o *object) strings(name string) []string {
 	var out []string
 	for i, e := range o.array(name) {
 		if e.Type != gjson.String {
-			o.probs.add(indexPath(o.at(name), i), "must be a string")
+			o.probs.Add(indexPath(o.at(name), i), "must be a string")
 			continue
 		}
 		out = append(out, e.Str)
@@ -260,14 +260,14 @@ func (o *object) mapping(name string) []mapEntry {
 		return nil
 	}
 	if !v.IsObject() {
-		o.probs.add(o.at(name), "must be an object (a map)")
+		o.probs.Add(o.at(name), "must be an object (a map)")
 		return nil
 	}
 	var out []mapEntry
 	seen := map[string]bool{}
 	v.ForEach(func(k, val gjson.Result) bool {
 		if seen[k.String()] {
-			o.probs.add(joinPath(o.at(name), k.String()), "duplicate map key")
+			o.probs.Add(JoinPath(o.at(name), k.String()), "duplicate map key")
 			return true
 		}
 		seen[k.String()] = true
@@ -303,7 +303,7 @@ func (o *object) oneof(names ...string) string {
 			continue
 		}
 		if set != "" {
-			o.probs.add(o.at(n), "only one of "+strings.Join(names, ", ")+" may be set (already set: "+set+")")
+			o.probs.Add(o.at(n), "only one of "+strings.Join(names, ", ")+" may be set (already set: "+set+")")
 			continue
 		}
 		set = n
@@ -323,7 +323,7 @@ func (o *object) duration(name string) (time.Duration, bool) {
 	}
 	d, err := parseDuration(v)
 	if err != "" {
-		o.probs.add(o.at(name), err)
+		o.probs.Add(o.at(name), err)
 		return 0, false
 	}
 	return d, true
@@ -357,11 +357,11 @@ func parseDuration(v gjson.Result) (time.Duration, string) {
 			secs, nanos = -secs, -nanos
 		}
 	case v.IsObject():
-		probs := &problems{}
+		probs := &Problems{}
 		o := decodeObject(v, "", probs, "seconds", "nanos")
-		secs = o.int64v("seconds")
-		nanos = o.int64v("nanos")
-		if len(probs.list) > 0 || nanos <= -1e9 || nanos >= 1e9 || (secs > 0 && nanos < 0) || (secs < 0 && nanos > 0) {
+		secs = o.int64Field("seconds")
+		nanos = o.int64Field("nanos")
+		if len(probs.List) > 0 || nanos <= -1e9 || nanos >= 1e9 || (secs > 0 && nanos < 0) || (secs < 0 && nanos > 0) {
 			return 0, bad
 		}
 	default:
@@ -389,15 +389,15 @@ func allDigits(s string) bool {
 	return true
 }
 
-// bytesv reads a proto bytes field: base64, standard or URL alphabet, padded or not, as
+// bytesField reads a proto bytes field: base64, standard or URL alphabet, padded or not, as
 // protojson accepts.
-func (o *object) bytesv(name string) []byte {
+func (o *object) bytesField(name string) []byte {
 	v, ok := o.raw(name)
 	if !ok {
 		return nil
 	}
 	if v.Type != gjson.String {
-		o.probs.add(o.at(name), "must be a base64 string")
+		o.probs.Add(o.at(name), "must be a base64 string")
 		return nil
 	}
 	s := strings.TrimRight(v.Str, "=")
@@ -407,7 +407,7 @@ func (o *object) bytesv(name string) []byte {
 	}
 	b, err := enc.DecodeString(s)
 	if err != nil {
-		o.probs.add(o.at(name), "is not valid base64")
+		o.probs.Add(o.at(name), "is not valid base64")
 		return nil
 	}
 	return b

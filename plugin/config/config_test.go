@@ -1,8 +1,10 @@
-package plugin
+package config
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config/configtest"
 )
 
 // minimal pieces for configuration tests; the keys are checked by compile, not here.
@@ -147,16 +149,8 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, probs := parseConfig([]byte(tt.config))
-			got := strings.Join(probs, "\n")
-			if len(probs) == 0 {
-				t.Fatalf("configuration accepted, want %q", tt.want)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("problems lack %q; got:\n%s", w, got)
-				}
-			}
+			_, probs := Parse([]byte(tt.config))
+			configtest.WantProblems(t, probs, tt.want...)
 		})
 	}
 }
@@ -195,35 +189,35 @@ func TestParseConfigAcceptsCamelCaseAndEveryField(t *testing.T) {
 	  "x_report_only": {"header": "x-verdict"}, "x_deny_response": {"body": "{}", "content_type": "application/json"},
 	  "x_require_valid_tokens": true
 	}`
-	raw, probs := parseConfig([]byte(cfg))
+	raw, probs := Parse([]byte(cfg))
 	if len(probs) > 0 {
 		t.Fatalf("valid configuration refused:\n%s", strings.Join(probs, "\n"))
 	}
-	if len(raw.providers) != 2 || len(raw.rules) != 5 || len(raw.requirementMap) != 1 {
-		t.Fatalf("parsed %d providers, %d rules, %d named requirements", len(raw.providers), len(raw.rules), len(raw.requirementMap))
+	if len(raw.Providers) != 2 || len(raw.Rules) != 5 || len(raw.RequirementMap) != 1 {
+		t.Fatalf("parsed %d providers, %d rules, %d named requirements", len(raw.Providers), len(raw.Rules), len(raw.RequirementMap))
 	}
-	var remote *rawProvider
-	for _, p := range raw.providers {
-		if p.name == "remote" {
+	var remote *RawProvider
+	for _, p := range raw.Providers {
+		if p.Name == "remote" {
 			remote = p
 		}
 	}
-	if remote.remote.cacheDuration.Seconds() != 300 || remote.clockSkewSeconds != 30 || remote.remote.retry.numRetries != 10 ||
-		remote.fromHeaders[0].prefix != "Token " || !remote.padPayloadHeader || remote.maxLifetime.Hours() != 24 {
+	if remote.Remote.CacheDuration.Seconds() != 300 || remote.ClockSkewSeconds != 30 || remote.Remote.Retry.NumRetries != 10 ||
+		remote.FromHeaders[0].Prefix != "Token " || !remote.PadPayloadHeader || remote.MaxLifetime.Hours() != 24 {
 		t.Errorf("remote provider parsed wrong: %+v", remote)
 	}
-	if h := raw.rules[0].match.headers[1]; h.kind != hmRange || h.start != 1 || h.end != 10 {
+	if h := raw.Rules[0].Match.Headers[1]; h.Kind != HmRange || h.Start != 1 || h.End != 10 {
 		t.Errorf("range matcher parsed wrong: %+v", h)
 	}
-	if raw.rules[0].match.caseSensitive {
+	if raw.Rules[0].Match.CaseSensitive {
 		t.Error("caseSensitive false not applied")
 	}
 }
 
 func TestParseConfigEmptyIsAnEmptyConfiguration(t *testing.T) {
 	for _, in := range []string{"", "  \n", "{}", `{"@type":"type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"}`} {
-		raw, probs := parseConfig([]byte(in))
-		if len(probs) > 0 || raw == nil || len(raw.providers) > 0 {
+		raw, probs := Parse([]byte(in))
+		if len(probs) > 0 || raw == nil || len(raw.Providers) > 0 {
 			t.Errorf("parseConfig(%q) = %v, %v", in, raw, probs)
 		}
 	}

@@ -1,8 +1,10 @@
-package plugin
+package request
 
 import (
 	"sort"
 	"strings"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 )
 
 // This file is Envoy's extractor.cc: where tokens are looked for, in which order, and which
@@ -24,8 +26,8 @@ import (
 type locationKind uint8
 
 const (
-	locHeader locationKind = iota
-	locParam
+	LocHeader locationKind = iota
+	LocParam
 	locCookie
 )
 
@@ -55,7 +57,7 @@ func (s *issuerSet) add(iss string) {
 	s.list = append(s.list, iss)
 }
 
-func (s *issuerSet) allows(iss string) bool {
+func (s *issuerSet) Allows(iss string) bool {
 	if s.all {
 		return true
 	}
@@ -69,36 +71,36 @@ func (s *issuerSet) allows(iss string) bool {
 
 // location is one place a token may be.
 type location struct {
-	kind    locationKind
-	name    string // header name (lower case), query parameter name or cookie name
+	Kind    locationKind
+	Name    string // header name (lower case), query parameter name or cookie name
 	prefix  string // value_prefix, headers only
-	issuers issuerSet
+	Issuers issuerSet
 }
 
-// extracted is one token found in a request.
-type extracted struct {
-	token string
-	loc   *location
+// Extracted is one token found in a request.
+type Extracted struct {
+	Token string
+	Loc   *location
 }
 
-// extractor finds the tokens of one provider (ProviderVerifier) or of all providers
+// Extractor finds the tokens of one provider (ProviderVerifier) or of all providers
 // (allow_missing, allow_missing_or_failed).
-type extractor struct {
-	locs []*location
-	// key names the location list without its issuers; providers with equal keys see the
+type Extractor struct {
+	Locs []*location
+	// Key names the location list without its issuers; providers with equal keys see the
 	// same tokens, which the requires_any issuer index relies on.
-	key string
+	Key string
 }
 
-// locationSource is what a provider contributes to an extractor.
-type locationSource struct {
-	issuer  string
-	headers []rawHeaderLocation
-	params  []string
-	cookies []string
+// LocationSource is what a provider contributes to an extractor.
+type LocationSource struct {
+	Issuer  string
+	Headers []config.RawHeaderLocation
+	Params  []string
+	Cookies []string
 }
 
-func newExtractor(sources ...locationSource) *extractor {
+func NewExtractor(sources ...LocationSource) *Extractor {
 	byKey := map[string]*location{}
 	var headers, params, cookies []*location
 	get := func(kind locationKind, name, prefix string) *location {
@@ -106,12 +108,12 @@ func newExtractor(sources ...locationSource) *extractor {
 		if l := byKey[k]; l != nil {
 			return l
 		}
-		l := &location{kind: kind, name: name, prefix: prefix}
+		l := &location{Kind: kind, Name: name, prefix: prefix}
 		byKey[k] = l
 		switch kind {
-		case locHeader:
+		case LocHeader:
 			headers = append(headers, l)
-		case locParam:
+		case LocParam:
 			params = append(params, l)
 		default:
 			cookies = append(cookies, l)
@@ -119,52 +121,52 @@ func newExtractor(sources ...locationSource) *extractor {
 		return l
 	}
 	for _, s := range sources {
-		for _, h := range s.headers {
-			get(locHeader, strings.ToLower(h.name), h.prefix).issuers.add(s.issuer)
+		for _, h := range s.Headers {
+			get(LocHeader, strings.ToLower(h.Name), h.Prefix).Issuers.add(s.Issuer)
 		}
-		for _, p := range s.params {
-			get(locParam, p, "").issuers.add(s.issuer)
+		for _, p := range s.Params {
+			get(LocParam, p, "").Issuers.add(s.Issuer)
 		}
-		for _, c := range s.cookies {
-			get(locCookie, c, "").issuers.add(s.issuer)
+		for _, c := range s.Cookies {
+			get(locCookie, c, "").Issuers.add(s.Issuer)
 		}
-		if len(s.headers) == 0 && len(s.params) == 0 && len(s.cookies) == 0 {
-			get(locHeader, defaultHeader, defaultPrefix).issuers.add(s.issuer)
-			get(locParam, defaultParam, "").issuers.add(s.issuer)
+		if len(s.Headers) == 0 && len(s.Params) == 0 && len(s.Cookies) == 0 {
+			get(LocHeader, defaultHeader, defaultPrefix).Issuers.add(s.Issuer)
+			get(LocParam, defaultParam, "").Issuers.add(s.Issuer)
 		}
 	}
 	// Envoy's header map key is name+prefix concatenated.
-	sort.Slice(headers, func(i, j int) bool { return headers[i].name+headers[i].prefix < headers[j].name+headers[j].prefix })
-	sort.Slice(params, func(i, j int) bool { return params[i].name < params[j].name })
-	sort.Slice(cookies, func(i, j int) bool { return cookies[i].name < cookies[j].name })
-	e := &extractor{}
+	sort.Slice(headers, func(i, j int) bool { return headers[i].Name+headers[i].prefix < headers[j].Name+headers[j].prefix })
+	sort.Slice(params, func(i, j int) bool { return params[i].Name < params[j].Name })
+	sort.Slice(cookies, func(i, j int) bool { return cookies[i].Name < cookies[j].Name })
+	e := &Extractor{}
 	var key strings.Builder
 	for _, group := range [][]*location{headers, params, cookies} {
 		for _, l := range group {
-			e.locs = append(e.locs, l)
-			key.WriteByte('0' + byte(l.kind))
-			key.WriteString(l.name)
+			e.Locs = append(e.Locs, l)
+			key.WriteByte('0' + byte(l.Kind))
+			key.WriteString(l.Name)
 			key.WriteByte(0)
 			key.WriteString(l.prefix)
 			key.WriteByte(0)
 		}
 	}
-	e.key = key.String()
+	e.Key = key.String()
 	return e
 }
 
-// extract appends the tokens found in r to out, in Envoy's order. Every line of a header is
+// Extract appends the tokens found in r to out, in Envoy's order. Every line of a header is
 // a separate place: a request with two Authorization lines carries two tokens, and both
 // must verify.
-func (e *extractor) extract(r *request, out []extracted) []extracted {
-	for _, l := range e.locs {
-		switch l.kind {
-		case locHeader:
-			for i := range r.headers {
-				if r.headers[i][0] != l.name {
+func (e *Extractor) Extract(r *Request, out []Extracted) []Extracted {
+	for _, l := range e.Locs {
+		switch l.Kind {
+		case LocHeader:
+			for i := range r.Headers {
+				if r.Headers[i][0] != l.Name {
 					continue
 				}
-				v := r.headers[i][1]
+				v := r.Headers[i][1]
 				if l.prefix != "" {
 					pos := strings.Index(v, l.prefix)
 					if pos < 0 {
@@ -172,15 +174,15 @@ func (e *extractor) extract(r *request, out []extracted) []extracted {
 					}
 					v = extractJWT(v, pos+len(l.prefix))
 				}
-				out = append(out, extracted{token: v, loc: l})
+				out = append(out, Extracted{Token: v, Loc: l})
 			}
-		case locParam:
-			if v, ok := r.decodedParam(l.name); ok {
-				out = append(out, extracted{token: v, loc: l})
+		case LocParam:
+			if v, ok := r.DecodedParam(l.Name); ok {
+				out = append(out, Extracted{Token: v, Loc: l})
 			}
 		case locCookie:
-			if v, ok := r.cookie(l.name); ok {
-				out = append(out, extracted{token: v, loc: l})
+			if v, ok := r.Cookie(l.Name); ok {
+				out = append(out, Extracted{Token: v, Loc: l})
 			}
 		}
 	}

@@ -1,13 +1,16 @@
-package plugin
+// Package request is what the filter reads of a request: its headers, path, query and cookies
+// as the host gave them (request.go), the JWTs in a provider's locations (extractor.go) and
+// whether a rule's route match applies (matcher.go). It has no proxy-wasm calls.
+package request
 
 import "strings"
 
-// request is the request as the filter sees it: one snapshot of the request headers, read
+// Request is the request as the filter sees it: one snapshot of the request headers, read
 // with a single host call, and the query string and cookies parsed from it on first use.
 // Every lookup after that is local, which keeps the number of host calls per request (each
 // one costly in Wasm) independent of the number of rules, providers and locations.
-type request struct {
-	headers [][2]string // names in lower case, as Envoy presents them; repeated names repeat
+type Request struct {
+	Headers [][2]string // names in lower case, as Envoy presents them; repeated names repeat
 
 	rawQuery     []queryParam // undecoded, for route matching (Envoy parseQueryString)
 	decodedQuery []queryParam // percent-decoded, for token extraction (parseAndDecodeQueryString)
@@ -18,14 +21,14 @@ type request struct {
 
 type queryParam struct{ name, value string }
 
-func newRequest(headers [][2]string) *request { return &request{headers: headers} }
+func NewRequest(headers [][2]string) *Request { return &Request{Headers: headers} }
 
-// header returns the value of name (lower case) and whether it is present. Several lines of
+// Header returns the value of name (lower case) and whether it is present. Several lines of
 // one header are joined with "," as Envoy's HeaderUtility::getAllOfHeaderAsString does.
-func (r *request) header(name string) (string, bool) {
+func (r *Request) Header(name string) (string, bool) {
 	first := -1
-	for i := range r.headers {
-		if r.headers[i][0] != name {
+	for i := range r.Headers {
+		if r.Headers[i][0] != name {
 			continue
 		}
 		if first >= 0 {
@@ -36,13 +39,13 @@ func (r *request) header(name string) (string, bool) {
 	if first < 0 {
 		return "", false
 	}
-	return r.headers[first][1], true
+	return r.Headers[first][1], true
 }
 
-func (r *request) joined(name string, first int) string {
+func (r *Request) joined(name string, first int) string {
 	var b strings.Builder
-	b.WriteString(r.headers[first][1])
-	for _, h := range r.headers[first+1:] {
+	b.WriteString(r.Headers[first][1])
+	for _, h := range r.Headers[first+1:] {
 		if h[0] == name {
 			b.WriteByte(',')
 			b.WriteString(h[1])
@@ -51,52 +54,52 @@ func (r *request) joined(name string, first int) string {
 	return b.String()
 }
 
-// count is how many lines of name the request has.
-func (r *request) count(name string) int {
+// Count is how many lines of name the request has.
+func (r *Request) Count(name string) int {
 	n := 0
-	for i := range r.headers {
-		if r.headers[i][0] == name {
+	for i := range r.Headers {
+		if r.Headers[i][0] == name {
 			n++
 		}
 	}
 	return n
 }
 
-// drop removes every line of name from the snapshot (after the host removed them).
-func (r *request) drop(name string) {
-	out := r.headers[:0]
-	for _, h := range r.headers {
+// Drop removes every line of name from the snapshot (after the host removed them).
+func (r *Request) Drop(name string) {
+	out := r.Headers[:0]
+	for _, h := range r.Headers {
 		if h[0] != name {
 			out = append(out, h)
 		}
 	}
-	r.headers = out
+	r.Headers = out
 }
 
-func (r *request) path() string {
-	p, _ := r.header(":path")
+func (r *Request) Path() string {
+	p, _ := r.Header(":path")
 	return p
 }
 
-func (r *request) method() string {
-	m, _ := r.header(":method")
+func (r *Request) Method() string {
+	m, _ := r.Header(":method")
 	return m
 }
 
-// pathOnly is the path without query and fragment (Envoy PathUtil::removeQueryAndFragment).
-func pathOnly(p string) string {
+// PathOnly is the path without query and fragment (Envoy PathUtil::removeQueryAndFragment).
+func PathOnly(p string) string {
 	if i := strings.IndexAny(p, "?#"); i >= 0 {
 		return p[:i]
 	}
 	return p
 }
 
-func (r *request) parseQuery() {
+func (r *Request) parseQuery() {
 	if r.queryParsed {
 		return
 	}
 	r.queryParsed = true
-	p := r.path()
+	p := r.Path()
 	q := strings.IndexByte(p, '?')
 	if q < 0 {
 		return
@@ -113,7 +116,7 @@ func (r *request) parseQuery() {
 		}
 		name, value, _ := strings.Cut(part, "=")
 		r.rawQuery = append(r.rawQuery, queryParam{name, value})
-		r.decodedQuery = append(r.decodedQuery, queryParam{percentDecode(name), percentDecode(value)})
+		r.decodedQuery = append(r.decodedQuery, queryParam{PercentDecode(name), PercentDecode(value)})
 	}
 }
 
@@ -127,24 +130,24 @@ func queryFirst(params []queryParam, name string) (string, bool) {
 	return "", false
 }
 
-func (r *request) rawParam(name string) (string, bool) {
+func (r *Request) RawParam(name string) (string, bool) {
 	r.parseQuery()
 	return queryFirst(r.rawQuery, name)
 }
 
-func (r *request) decodedParam(name string) (string, bool) {
+func (r *Request) DecodedParam(name string) (string, bool) {
 	r.parseQuery()
 	return queryFirst(r.decodedQuery, name)
 }
 
-// cookie returns the value of the first cookie called name across all cookie headers, as
+// Cookie returns the value of the first cookie called name across all cookie headers, as
 // Envoy's Http::Utility::parseCookies (first occurrence wins) with forEachCookie's parsing:
 // split on ';' dropping empty parts, the name runs from the first non-space to the first
 // '=', the value is the rest with one pair of surrounding double quotes removed.
-func (r *request) cookie(name string) (string, bool) {
+func (r *Request) Cookie(name string) (string, bool) {
 	if !r.cookiesDone {
 		r.cookiesDone = true
-		for _, h := range r.headers {
+		for _, h := range r.Headers {
 			if h[0] != "cookie" {
 				continue
 			}
@@ -174,9 +177,9 @@ func (r *request) cookie(name string) (string, bool) {
 	return queryFirst(r.cookies, name)
 }
 
-// percentDecode is Envoy's PercentEncoding::decode: %XX with two hex digits becomes the
+// PercentDecode is Envoy's PercentEncoding::decode: %XX with two hex digits becomes the
 // byte; anything else, '+' included, is kept as is.
-func percentDecode(s string) string {
+func PercentDecode(s string) string {
 	if strings.IndexByte(s, '%') < 0 {
 		return s
 	}

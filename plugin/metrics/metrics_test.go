@@ -1,4 +1,4 @@
-package plugin
+package metrics
 
 import "testing"
 
@@ -8,11 +8,11 @@ func TestMetricNamesFollowEnvoysPrefixJoin(t *testing.T) {
 		{"edge", "jwt_authn.edge.allowed"},
 		{"edge.", "jwt_authn.edge.allowed"},
 	} {
-		if got := metricName(tt.prefix, counterAllowed); got != tt.want {
+		if got := metricName(tt.prefix, Allowed); got != tt.want {
 			t.Errorf("metricName(%q) = %q, want %q", tt.prefix, got, tt.want)
 		}
 	}
-	for k := counterKind(0); k < numCounters; k++ {
+	for k := Counter(0); k < NumCounters; k++ {
 		if counterNames[k] == "" {
 			t.Errorf("counter %d has no name", k)
 		}

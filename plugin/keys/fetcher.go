@@ -1,4 +1,4 @@
-package plugin
+package keys
 
 import (
 	"math/rand/v2"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
@@ -26,9 +27,6 @@ import (
 // parsed, and stored in shared data).
 const defaultMaxJwksBytes = 256 << 10
 
-// maxMaxJwksBytes is the largest x_max_jwks_bytes accepted.
-const maxMaxJwksBytes = 16 << 20
-
 // Envoy's retry defaults for remote_jwks.retry_policy (jwks_fetcher.cc adaptRetryPolicy):
 // num_retries 1, back-off base 1 s, maximum 10 × base; each try is bounded by the maximum
 // interval (per_try_timeout) and all of them by http_uri.timeout.
@@ -43,39 +41,39 @@ const (
 // on its own (a host always answers by then; this only guards against one that does not).
 const fetchGrace = time.Second
 
-// retryPolicy is remote_jwks.retry_policy with Envoy's defaults applied; nil: no retries.
-type retryPolicy struct {
-	retries  int
-	base     time.Duration
-	maxDelay time.Duration
+// RetryPolicy is remote_jwks.retry_policy with Envoy's defaults applied; nil: no retries.
+type RetryPolicy struct {
+	Retries  int
+	Base     time.Duration
+	MaxDelay time.Duration
 }
 
-func newRetryPolicy(r *rawRetryPolicy) *retryPolicy {
+func newRetryPolicy(r *config.RawRetryPolicy) *RetryPolicy {
 	if r == nil {
 		return nil
 	}
-	p := &retryPolicy{retries: defaultRetries, base: defaultRetryBase}
-	if r.hasRetries {
-		p.retries = int(r.numRetries)
+	p := &RetryPolicy{Retries: defaultRetries, Base: defaultRetryBase}
+	if r.HasRetries {
+		p.Retries = int(r.NumRetries)
 	}
-	if r.baseInterval > 0 {
-		p.base = r.baseInterval
+	if r.BaseInterval > 0 {
+		p.Base = r.BaseInterval
 	}
-	p.maxDelay = r.maxInterval
-	if p.maxDelay == 0 {
-		p.maxDelay = retryMaxPerBase * p.base
+	p.MaxDelay = r.MaxInterval
+	if p.MaxDelay == 0 {
+		p.MaxDelay = retryMaxPerBase * p.Base
 	}
 	return p
 }
 
-// backoff is the delay before retry n (1 for the first): Envoy's fully jittered exponential
+// Backoff is the delay before retry n (1 for the first): Envoy's fully jittered exponential
 // back-off, uniform in [0, min(base·2^(n-1), max)).
-func (p *retryPolicy) backoff(n int) time.Duration {
-	limit := p.base
-	for i := 1; i < n && limit < p.maxDelay; i++ {
+func (p *RetryPolicy) Backoff(n int) time.Duration {
+	limit := p.Base
+	for i := 1; i < n && limit < p.MaxDelay; i++ {
 		limit *= 2
 	}
-	limit = min(limit, p.maxDelay)
+	limit = min(limit, p.MaxDelay)
 	if limit <= 0 {
 		return 0
 	}
@@ -104,36 +102,36 @@ func jwksRequest(uri string) [][2]string {
 	}
 }
 
-// tryTimeout is the timeout of the next try of a fetch started at started: http_uri.timeout
+// TryTimeout is the timeout of the next try of a fetch started at started: http_uri.timeout
 // bounds the whole fetch, retries included, and with a retry policy each try is bounded by
 // its maximum interval, as in Envoy. A timeout of 0 (Envoy: none) is capped at a minute so
 // that a request paused for keys cannot wait forever. The result is never 0, which
 // proxy_http_call reads as "no timeout".
-func (r *remoteKeys) tryTimeout(started, now time.Time) time.Duration {
-	t := r.timeout
+func (r *Remote) TryTimeout(started, now time.Time) time.Duration {
+	t := r.Timeout
 	if t == 0 {
 		t = unboundedTryTimeout
 	}
 	t -= now.Sub(started)
-	if r.retry != nil {
-		t = min(t, r.retry.maxDelay)
+	if r.Retry != nil {
+		t = min(t, r.Retry.MaxDelay)
 	}
 	return max(t, time.Millisecond)
 }
 
 // mayRetry reports whether a failed try may be followed by another, and after which delay.
-func (r *remoteKeys) mayRetry(tries int, started, now time.Time) (time.Duration, bool) {
-	if r.retry == nil || tries > r.retry.retries {
+func (r *Remote) mayRetry(tries int, started, now time.Time) (time.Duration, bool) {
+	if r.Retry == nil || tries > r.Retry.Retries {
 		return 0, false
 	}
-	d := r.retry.backoff(tries)
-	if r.timeout > 0 && !now.Add(d).Before(started.Add(r.timeout)) {
+	d := r.Retry.Backoff(tries)
+	if r.Timeout > 0 && !now.Add(d).Before(started.Add(r.Timeout)) {
 		return 0, false // no time left for another try
 	}
 	return d, true
 }
 
-func millis(d time.Duration) uint32 {
+func Millis(d time.Duration) uint32 {
 	ms := (d + time.Millisecond - 1) / time.Millisecond
 	if ms > 1<<32-1 {
 		return 1<<32 - 1
@@ -144,8 +142,8 @@ func millis(d time.Duration) uint32 {
 // dispatchJwks sends one try. The callout is dispatched as the context whose callback runs
 // now (the SDK binds the answer to it and drops it if that context is gone by then; the
 // cache notices that in OnHttpStreamDone and dispatches again from the plugin context).
-func dispatchJwks(r *remoteKeys, timeout time.Duration, onAnswer func(numHeaders, bodySize int)) (uint32, error) {
-	return proxywasm.DispatchHttpCall(r.cluster, r.request, nil, nil, millis(timeout),
+func dispatchJwks(r *Remote, timeout time.Duration, onAnswer func(numHeaders, bodySize int)) (uint32, error) {
+	return proxywasm.DispatchHttpCall(r.Cluster, r.Request, nil, nil, Millis(timeout),
 		func(numHeaders, bodySize, _ int) { onAnswer(numHeaders, bodySize) })
 }
 

@@ -1,4 +1,4 @@
-package plugin
+package keys
 
 import (
 	"math/rand/v2"
@@ -7,14 +7,16 @@ import (
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
 // This file is Envoy's jwks_cache.cc and jwks_async_fetcher.cc for remote_jwks, in one VM:
 // per distinct remote JWKS, the parsed keys and their expiry, the fetch in progress, the
 // requests paused for it, and the background work proxy_on_tick does. Shared data
-// (jwks_shared.go) makes the VMs of a plugin act as one cache; the HTTP part is in
-// jwks_fetcher.go.
+// (shared.go) makes the VMs of a plugin act as one cache; the HTTP part is in
+// fetcher.go.
 //
 // Rules, each with its reason:
 //
@@ -56,34 +58,34 @@ const (
 	sharedCheckInterval = time.Second
 	// refetchBeforeExpiry is Envoy's RefetchBeforeExpiredSec for async_fetch.
 	refetchBeforeExpiry = 5 * time.Second
-	// maxReruns bounds how often one request is verified again after waiting for keys.
-	maxReruns = 8
+	// MaxReruns bounds how often one request is verified again after waiting for keys.
+	MaxReruns = 8
 )
 
-// jwksStore is the remote key sets of one plugin context (Envoy root context) in one VM.
-type jwksStore struct {
-	root uint32           // the plugin context id: ticks run as it
+// Store is the remote key sets of one plugin context (Envoy root context) in one VM.
+type Store struct {
+	Root uint32           // the plugin context id: ticks run as it
 	now  func() time.Time // the VM clock
-	m    *metrics
-	byID map[string]*jwksEntry
-	list []*jwksEntry // creation order, so that ticks are deterministic
+	m    *metrics.Metrics
+	byID map[string]*Entry
+	list []*Entry // creation order, so that ticks are deterministic
 
-	// cur is the context whose callback is running: the SDK binds a callout dispatched now to
-	// it. eff is the context host calls act on (proxy_set_effective_context), which differs
-	// from cur while paused requests are resumed from a callout answer or a tick.
-	cur, eff uint32
-	tick     time.Duration // the tick period last set on the host
+	// running is the context whose callback is running: the SDK binds a callout dispatched now to
+	// it. effective is the context host calls act on (proxy_set_effective_context), which differs
+	// from running while paused requests are resumed from a callout answer or a tick.
+	running, effective uint32
+	tick               time.Duration // the tick period last set on the host
 }
 
-func newJwksStore(root uint32, now func() time.Time) *jwksStore {
-	return &jwksStore{root: root, now: now, byID: map[string]*jwksEntry{}}
+func NewStore(root uint32, now func() time.Time) *Store {
+	return &Store{Root: root, now: now, byID: map[string]*Entry{}}
 }
 
-// jwksEntry is one remote JWKS (one remoteKeys id) in this VM; it is the keySource of the
+// Entry is one remote JWKS (one Remote id) in this VM; it is the Source of the
 // providers configured with it.
-type jwksEntry struct {
-	s    *jwksStore
-	spec *remoteKeys
+type Entry struct {
+	s    *Store
+	spec *Remote
 	id   string
 	// owner is the entry's identity in shared-data leases. It is per entry, not per VM, so
 	// that two entries of one VM for the same URI (providers with different cache settings)
@@ -105,9 +107,9 @@ type jwksEntry struct {
 	foreignSince time.Time
 	foreignGen   uint64
 
-	waiters []*httpContext // requests paused for this entry
-	caches  []*jwtCache    // JWT caches of its providers: flushed when a key disappears
-	used    bool           // bound to the current configuration
+	waiters []Waiter // requests paused for this entry
+	caches  []Cache  // JWT caches of its providers: flushed when a key disappears
+	used    bool     // bound to the current configuration
 }
 
 // fetchAttempt is one fetch, retries included.
@@ -121,64 +123,82 @@ type fetchAttempt struct {
 	retryAt  time.Time
 }
 
-// bind gives the remote providers of a newly compiled configuration their entries, reusing
+// Binding is a remote provider of a newly compiled configuration, for Bind.
+type Binding struct {
+	Spec  *Remote
+	Cache Cache   // the provider's JWT cache; nil without one
+	Keys  *Source // the provider's key source: Bind sets it to the provider's Entry
+}
+
+// Cache is a provider's JWT cache, as an Entry sees it: flushed when a key disappears.
+type Cache interface{ Clear() }
+
+// Waiter is a request paused for keys (the HTTP context): the context its host calls act on,
+// how to resume it, and the entries it waits for.
+type Waiter interface {
+	ContextID() uint32
+	Resume()
+	Waiting() *Waiting
+}
+
+// Waiting is the entries a Waiter waits for; the Waiter holds it, the Store fills it.
+type Waiting struct{ on []*Entry }
+
+// Bind gives the remote providers of a newly compiled configuration their entries, reusing
 // the entries (and keys) of the previous configuration where the settings are equal, and
-// creates the shared meta values before traffic arrives (see jwks_shared.go: creating a
+// creates the shared meta values before traffic arrives (see shared.go: creating a
 // missing key cannot be compare-and-swapped).
-func (s *jwksStore) bind(rt *runtime, m *metrics) {
+func (s *Store) Bind(m *metrics.Metrics, remotes []Binding) {
 	s.m = m
 	for _, e := range s.list {
 		e.used, e.caches = false, nil
 	}
-	for _, p := range rt.providers {
-		spec, ok := p.keys.(*remoteKeys)
-		if !ok {
-			continue
-		}
+	for _, r := range remotes {
+		spec := r.Spec
 		id := spec.id()
 		e := s.byID[id]
 		if e == nil {
-			e = &jwksEntry{s: s, spec: spec, id: id, owner: rand.Uint64() | 1}
+			e = &Entry{s: s, spec: spec, id: id, owner: rand.Uint64() | 1}
 			s.byID[id] = e
 			s.list = append(s.list, e)
 			ensureMeta(spec.metaKey)
 		}
 		e.used = true
-		if c := rt.caches[p.index]; c != nil {
-			e.caches = append(e.caches, c)
+		if r.Cache != nil {
+			e.caches = append(e.caches, r.Cache)
 		}
-		p.keys = e
+		*r.Keys = e
 	}
 	s.prune()
 	s.schedule()
 }
 
-// enter records the context of the callback that starts.
-func (s *jwksStore) enter(ctx uint32) { s.cur, s.eff = ctx, ctx }
+// Enter records the context of the callback that starts.
+func (s *Store) Enter(ctx uint32) { s.running, s.effective = ctx, ctx }
 
 // actOn makes host calls act on ctx.
-func (s *jwksStore) actOn(ctx uint32) {
-	if s.eff != ctx {
+func (s *Store) actOn(ctx uint32) {
+	if s.effective != ctx {
 		_ = proxywasm.SetEffectiveContext(ctx)
-		s.eff = ctx
+		s.effective = ctx
 	}
 }
 
-func (s *jwksStore) count(k counterKind) {
+func (s *Store) count(k metrics.Counter) {
 	if s.m != nil {
-		s.m.ids[k].Increment(1)
+		s.m.Ids[k].Increment(1)
 	}
 }
 
-// keys is the request path (keySource).
-func (e *jwksEntry) keys(c *verifyContext) (*verifier.KeySet, status) {
-	now := c.now
+// Keys is the request path (Source).
+func (e *Entry) Keys(c Request) (*verifier.KeySet, status.Status) {
+	now := c.Now()
 	if e.set != nil && now.Before(e.expiry) && now.Sub(e.checkedAt) < sharedCheckInterval {
-		return e.set, statusOK
+		return e.set, status.OK
 	}
 	e.sync(now)
 	if e.set != nil && now.Before(e.expiry) {
-		return e.set, statusOK
+		return e.set, status.OK
 	}
 	// No keys, or expired ones.
 	stale := e.set != nil && (e.spec.asyncFetch || !e.failedAt.Before(e.expiry))
@@ -189,44 +209,44 @@ func (e *jwksEntry) keys(c *verifyContext) (*verifier.KeySet, status) {
 	}
 	switch {
 	case e.set != nil && (stale || !e.busy()):
-		return e.set, statusOK
+		return e.set, status.OK
 	case e.busy():
-		c.wait(e)
-		return nil, statusPending
+		c.Wait(e)
+		return nil, status.Pending
 	}
-	return nil, statusJwksFetchFail
+	return nil, status.JwksFetchFail
 }
 
-// unknownKey is the request path when no key matches the token's kid and alg (keySource).
-func (e *jwksEntry) unknownKey(c *verifyContext) (*verifier.KeySet, status) {
-	now := c.now
+// UnknownKey is the request path when no key matches the token's kid and alg (Source).
+func (e *Entry) UnknownKey(c Request) (*verifier.KeySet, status.Status) {
+	now := c.Now()
 	gen := e.gen
 	e.sync(now)
 	switch {
 	case e.gen != gen && e.set != nil:
-		return e.set, statusOK // another VM fetched newer keys
+		return e.set, status.OK // another VM fetched newer keys
 	case !e.busy() && e.lease.leasedBy(e.owner, now):
 		e.waitForeign(now)
-	case !e.busy() && e.spec.kidRefetch > 0 && !now.Before(e.attemptAt.Add(e.spec.kidRefetch)):
+	case !e.busy() && e.spec.KidRefetch > 0 && !now.Before(e.attemptAt.Add(e.spec.KidRefetch)):
 		e.start(now, false)
 	}
 	if e.busy() {
-		c.wait(e) // the fetch running may bring the kid
-		return nil, statusPending
+		c.Wait(e) // the fetch running may bring the kid
+		return nil, status.Pending
 	}
-	return nil, statusJwksKidAlgMismatch
+	return nil, status.JwksKidAlgMismatch
 }
 
-func (e *jwksEntry) busy() bool { return e.fetch != nil || e.foreign }
+func (e *Entry) busy() bool { return e.fetch != nil || e.foreign }
 
 // backingOff reports whether the latest fetch failed less than failed_refetch_duration ago.
-func (e *jwksEntry) backingOff(now time.Time) bool {
-	return e.failedAt.After(e.fetchedAt) && now.Before(e.failedAt.Add(e.spec.failedRefetch))
+func (e *Entry) backingOff(now time.Time) bool {
+	return e.failedAt.After(e.fetchedAt) && now.Before(e.failedAt.Add(e.spec.FailedRefetch))
 }
 
 // refreshAt is when async_fetch refetches.
-func (e *jwksEntry) refreshAt() time.Time {
-	d := e.spec.cacheDuration
+func (e *Entry) refreshAt() time.Time {
+	d := e.spec.CacheDuration
 	if d > refetchBeforeExpiry {
 		d -= refetchBeforeExpiry
 	}
@@ -234,13 +254,13 @@ func (e *jwksEntry) refreshAt() time.Time {
 }
 
 // sync reads the shared meta and takes newer keys another VM published.
-func (e *jwksEntry) sync(now time.Time) {
+func (e *Entry) sync(now time.Time) {
 	e.checkedAt = now
 	m, _, ok := readMeta(e.spec.metaKey)
 	if !ok {
 		return
 	}
-	e.seen(m)
+	e.mergeShared(m)
 	if m.gen == 0 || m.gen == e.gen {
 		return
 	}
@@ -259,7 +279,9 @@ func (e *jwksEntry) sync(now time.Time) {
 	e.install(ks, fetchedAt, m.gen)
 }
 
-func (e *jwksEntry) seen(m sharedMeta) {
+// mergeShared merges the shared meta value m (as read from shared data) into the entry: it
+// takes the lease as the VMs agreed it and the latest fetch attempt and failure of any VM.
+func (e *Entry) mergeShared(m sharedMeta) {
 	e.lease = m
 	if m.attemptAt.After(e.attemptAt) {
 		e.attemptAt = m.attemptAt
@@ -271,13 +293,13 @@ func (e *jwksEntry) seen(m sharedMeta) {
 
 // install makes ks the current keys. When a key of the previous set is gone, the JWT caches
 // of the providers are flushed: tokens it verified must not stay valid through the cache.
-func (e *jwksEntry) install(ks *verifier.KeySet, fetchedAt time.Time, gen uint64) {
+func (e *Entry) install(ks *verifier.KeySet, fetchedAt time.Time, gen uint64) {
 	if e.set != nil && dropsKey(e.set, ks) {
 		for _, c := range e.caches {
-			c.clear()
+			c.Clear()
 		}
 	}
-	e.set, e.fetchedAt, e.expiry, e.gen = ks, fetchedAt, fetchedAt.Add(e.spec.cacheDuration), gen
+	e.set, e.fetchedAt, e.expiry, e.gen = ks, fetchedAt, fetchedAt.Add(e.spec.CacheDuration), gen
 }
 
 // dropsKey reports whether a key of old (same kid, alg and key material) is not in new.
@@ -300,15 +322,15 @@ func dropsKey(old, new *verifier.KeySet) bool {
 // start begins a fetch: this VM's own when it gets the lease, else a wait for the VM that
 // holds it. When the shared data cannot be used (or is contended beyond reason), the VM
 // fetches for itself. deferDispatch leaves the first dispatch to the next tick.
-func (e *jwksEntry) start(now time.Time, deferDispatch bool) {
+func (e *Entry) start(now time.Time, deferDispatch bool) {
 	m, got := updateMeta(e.spec.metaKey, func(m *sharedMeta) bool {
 		if m.leasedBy(e.owner, now) {
 			return false
 		}
-		m.leaseOwner, m.leaseUntil, m.attemptAt = e.owner, now.Add(e.spec.tryTimeout(now, now)+fetchGrace), now
+		m.leaseOwner, m.leaseUntil, m.attemptAt = e.owner, now.Add(e.spec.TryTimeout(now, now)+fetchGrace), now
 		return true
 	})
-	e.seen(m)
+	e.mergeShared(m)
 	if !got && m.leasedBy(e.owner, now) {
 		e.waitForeign(now)
 		return
@@ -323,38 +345,38 @@ func (e *jwksEntry) start(now time.Time, deferDispatch bool) {
 	e.dispatch(now)
 }
 
-func (e *jwksEntry) waitForeign(now time.Time) {
+func (e *Entry) waitForeign(now time.Time) {
 	e.foreign, e.foreignSince, e.foreignGen = true, now, e.gen
 	e.s.schedule()
 }
 
 // dispatch sends the next try of the fetch. A dispatch the host refuses (an unknown
 // cluster) fails the fetch at once.
-func (e *jwksEntry) dispatch(now time.Time) {
+func (e *Entry) dispatch(now time.Time) {
 	a, s := e.fetch, e.s
 	a.tries++
 	a.seq++
 	seq := a.seq
-	timeout := e.spec.tryTimeout(a.started, now)
+	timeout := e.spec.TryTimeout(a.started, now)
 	if a.seq > 1 { // the first try is covered by the lease start took
 		e.holdLease(now.Add(timeout + fetchGrace))
 	}
-	prev := s.eff
-	s.actOn(s.cur)
+	prev := s.effective
+	s.actOn(s.running)
 	_, err := dispatchJwks(e.spec, timeout, func(numHeaders, bodySize int) { s.answered(e, a, seq, numHeaders, bodySize) })
 	s.actOn(prev)
 	if err != nil {
-		e.finish(now, nil, nil, &fetchError{msg: "proxy_http_call to cluster " + strconv.Quote(e.spec.cluster) +
+		e.finish(now, nil, nil, &fetchError{msg: "proxy_http_call to cluster " + strconv.Quote(e.spec.Cluster) +
 			" was refused (" + err.Error() + "); is the cluster defined in Envoy?"})
 		return
 	}
-	a.inFlight, a.bound, a.answerBy = true, s.cur, now.Add(timeout+fetchGrace)
+	a.inFlight, a.bound, a.answerBy = true, s.running, now.Add(timeout+fetchGrace)
 	s.schedule()
 }
 
 // answered is proxy_on_http_call_response for a JWKS callout.
-func (s *jwksStore) answered(e *jwksEntry, a *fetchAttempt, seq, numHeaders, bodySize int) {
-	s.enter(a.bound)
+func (s *Store) answered(e *Entry, a *fetchAttempt, seq, numHeaders, bodySize int) {
+	s.Enter(a.bound)
 	defer func() {
 		if r := recover(); r != nil {
 			proxywasm.LogCritical("jwt_authn: internal error while handling a JWKS answer")
@@ -365,7 +387,7 @@ func (s *jwksStore) answered(e *jwksEntry, a *fetchAttempt, seq, numHeaders, bod
 	}
 	a.inFlight = false
 	now := s.now()
-	ks, body, ferr := readJwksAnswer(numHeaders, bodySize, e.spec.maxBytes)
+	ks, body, ferr := readJwksAnswer(numHeaders, bodySize, e.spec.MaxBytes)
 	if ferr != nil {
 		e.failedTry(now, ferr)
 		return
@@ -374,12 +396,12 @@ func (s *jwksStore) answered(e *jwksEntry, a *fetchAttempt, seq, numHeaders, bod
 }
 
 // failedTry retries a retryable failure when retry_policy allows, else ends the fetch.
-func (e *jwksEntry) failedTry(now time.Time, ferr *fetchError) {
+func (e *Entry) failedTry(now time.Time, ferr *fetchError) {
 	a := e.fetch
 	if ferr.retryable {
 		if d, ok := e.spec.mayRetry(a.tries, a.started, now); ok {
 			a.retryAt = now.Add(d)
-			e.holdLease(a.retryAt.Add(e.spec.tryTimeout(a.started, a.retryAt) + fetchGrace))
+			e.holdLease(a.retryAt.Add(e.spec.TryTimeout(a.started, a.retryAt) + fetchGrace))
 			proxywasm.LogDebug("jwt_authn: fetching the JWKS " + e.spec.uri + " failed (" + ferr.msg + "); retrying")
 			e.s.schedule()
 			return
@@ -390,7 +412,7 @@ func (e *jwksEntry) failedTry(now time.Time, ferr *fetchError) {
 
 // finish ends the fetch: publishes its result to the other VMs, counts it, and resumes the
 // requests that waited for it.
-func (e *jwksEntry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr *fetchError) {
+func (e *Entry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr *fetchError) {
 	e.fetch = nil
 	owner := e.owner
 	if ferr == nil {
@@ -403,9 +425,9 @@ func (e *jwksEntry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr
 			}
 			return true
 		})
-		e.seen(m)
+		e.mergeShared(m)
 		e.install(ks, now, gen)
-		e.s.count(counterJwksFetchSuccess)
+		e.s.count(metrics.JwksFetchSuccess)
 	} else {
 		e.failedAt = now
 		m, _ := updateMeta(e.spec.metaKey, func(m *sharedMeta) bool {
@@ -417,9 +439,9 @@ func (e *jwksEntry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr
 			}
 			return true
 		})
-		e.seen(m)
-		e.s.count(counterJwksFetchFailed)
-		msg := "jwt_authn: fetching the JWKS " + e.spec.uri + " through cluster " + strconv.Quote(e.spec.cluster) +
+		e.mergeShared(m)
+		e.s.count(metrics.JwksFetchFailed)
+		msg := "jwt_authn: fetching the JWKS " + e.spec.uri + " through cluster " + strconv.Quote(e.spec.Cluster) +
 			" failed: " + ferr.msg
 		if e.set != nil {
 			msg += "; keeping the keys fetched " + now.Sub(e.fetchedAt).Round(time.Second).String() + " ago"
@@ -433,7 +455,7 @@ func (e *jwksEntry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr
 }
 
 // holdLease extends this VM's lease (while it retries).
-func (e *jwksEntry) holdLease(until time.Time) {
+func (e *Entry) holdLease(until time.Time) {
 	owner := e.owner
 	m, _ := updateMeta(e.spec.metaKey, func(m *sharedMeta) bool {
 		if m.leaseOwner != owner && m.leaseOwner != 0 {
@@ -442,40 +464,40 @@ func (e *jwksEntry) holdLease(until time.Time) {
 		m.leaseOwner, m.leaseUntil = owner, until
 		return true
 	})
-	e.seen(m)
+	e.mergeShared(m)
 }
 
-// wait registers f as paused for this entry.
-func (e *jwksEntry) addWaiter(f *httpContext) {
+// AddWaiter registers f as paused until this entry has an answer (release resumes it).
+func (e *Entry) AddWaiter(f Waiter) {
 	for _, w := range e.waiters {
 		if w == f {
 			return
 		}
 	}
 	e.waiters = append(e.waiters, f)
-	f.waitingOn = append(f.waitingOn, e)
+	f.Waiting().on = append(f.Waiting().on, e)
 }
 
 // release resumes the requests that wait for nothing but this entry.
-func (s *jwksStore) release(e *jwksEntry) {
+func (s *Store) release(e *Entry) {
 	ws := e.waiters
 	e.waiters = nil
-	var ready []*httpContext
+	var ready []Waiter
 	for _, w := range ws {
-		w.waitingOn = removeEntry(w.waitingOn, e)
-		if len(w.waitingOn) == 0 {
+		w.Waiting().on = removeEntry(w.Waiting().on, e)
+		if len(w.Waiting().on) == 0 {
 			ready = append(ready, w)
 		}
 	}
-	prev := s.eff
+	prev := s.effective
 	for _, w := range ready {
-		s.actOn(w.id)
-		w.resume()
+		s.actOn(w.ContextID())
+		w.Resume()
 	}
 	s.actOn(prev)
 }
 
-func removeEntry(list []*jwksEntry, e *jwksEntry) []*jwksEntry {
+func removeEntry(list []*Entry, e *Entry) []*Entry {
 	for i, x := range list {
 		if x == e {
 			return append(list[:i], list[i+1:]...)
@@ -484,12 +506,12 @@ func removeEntry(list []*jwksEntry, e *jwksEntry) []*jwksEntry {
 	return list
 }
 
-// forget is OnHttpStreamDone: the request no longer waits, and a callout bound to it will
+// Forget is OnHttpStreamDone: the request no longer waits, and a callout bound to it will
 // never be answered (the SDK drops answers for deleted contexts), so the fetch is
 // dispatched again on the next tick, as the plugin context.
-func (s *jwksStore) forget(f *httpContext) {
-	s.enter(f.id)
-	for _, e := range f.waitingOn {
+func (s *Store) Forget(f Waiter) {
+	s.Enter(f.ContextID())
+	for _, e := range f.Waiting().on {
 		for i, w := range e.waiters {
 			if w == f {
 				e.waiters = append(e.waiters[:i], e.waiters[i+1:]...)
@@ -497,10 +519,10 @@ func (s *jwksStore) forget(f *httpContext) {
 			}
 		}
 	}
-	f.waitingOn = nil
+	f.Waiting().on = nil
 	changed := false
 	for _, e := range s.list {
-		if a := e.fetch; a != nil && a.inFlight && a.bound == f.id {
+		if a := e.fetch; a != nil && a.inFlight && a.bound == f.ContextID() {
 			a.inFlight, a.retryAt = false, s.now()
 			a.tries-- // a lost try does not count against retry_policy
 			changed = true
@@ -511,24 +533,24 @@ func (s *jwksStore) forget(f *httpContext) {
 	}
 }
 
-// onTick is proxy_on_tick: retries and re-dispatches fall due, lost answers time out, waits
+// OnTick is proxy_on_tick: retries and re-dispatches fall due, lost answers time out, waits
 // for other VMs end, async refreshes start.
-func (s *jwksStore) onTick() {
-	s.enter(s.root)
+func (s *Store) OnTick() {
+	s.Enter(s.Root)
 	defer func() {
 		if r := recover(); r != nil {
 			proxywasm.LogCritical("jwt_authn: internal error in a JWKS tick")
 		}
 	}()
 	now := s.now()
-	for _, e := range append([]*jwksEntry(nil), s.list...) {
+	for _, e := range append([]*Entry(nil), s.list...) {
 		e.onTick(now)
 	}
 	s.prune()
 	s.schedule()
 }
 
-func (e *jwksEntry) onTick(now time.Time) {
+func (e *Entry) onTick(now time.Time) {
 	if a := e.fetch; a != nil {
 		switch {
 		case !a.inFlight && !now.Before(a.retryAt):
@@ -568,7 +590,7 @@ func (e *jwksEntry) onTick(now time.Time) {
 }
 
 // prune drops the entries of replaced configurations once nothing depends on them.
-func (s *jwksStore) prune() {
+func (s *Store) prune() {
 	kept := s.list[:0]
 	for _, e := range s.list {
 		if !e.used && !e.busy() && len(e.waiters) == 0 {
@@ -582,7 +604,7 @@ func (s *jwksStore) prune() {
 }
 
 // schedule sets the tick period the entries need, the shortest of them; 0 when none needs one.
-func (s *jwksStore) schedule() {
+func (s *Store) schedule() {
 	now := s.now()
 	want := time.Duration(0)
 	for _, e := range s.list {
@@ -599,7 +621,7 @@ func (s *jwksStore) schedule() {
 // tickNeed is the tick period the entry needs: fast while it waits for another VM, for a
 // retry due soon, or for the first async fetch; slow while a fetch is out (to give up on a
 // lost answer) or async_fetch has to refresh; none otherwise.
-func (e *jwksEntry) tickNeed(now time.Time) time.Duration {
+func (e *Entry) tickNeed(now time.Time) time.Duration {
 	a := e.fetch
 	switch {
 	case e.foreign:

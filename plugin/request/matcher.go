@@ -1,9 +1,11 @@
-package plugin
+package request
 
 import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 )
 
 // This file is Envoy's jwt_authn matcher.cc: a rule's RouteMatch against the request. The
@@ -12,8 +14,8 @@ import (
 // implements RE2 syntax) and ignores case_sensitive, as Envoy does. Headers and query
 // parameters must all match. Query parameters are compared undecoded, first value only.
 
-type matcher struct {
-	kind          pathKind
+type Matcher struct {
+	kind          config.PathKind
 	value         string // prefix / path / path_separated_prefix
 	caseSensitive bool
 	re            *regexp.Regexp
@@ -21,7 +23,7 @@ type matcher struct {
 	query         []*queryMatcher
 }
 
-func (m *matcher) matches(r *request) bool {
+func (m *Matcher) Matches(r *Request) bool {
 	if !m.pathMatches(r) {
 		return false
 	}
@@ -38,35 +40,36 @@ func (m *matcher) matches(r *request) bool {
 	return true
 }
 
-func (m *matcher) pathMatches(r *request) bool {
-	if m.kind == pathConnect {
-		return r.method() == "CONNECT"
+func (m *Matcher) pathMatches(r *Request) bool {
+	if m.kind == config.PathConnect {
+		return r.Method() == "CONNECT"
 	}
-	p, ok := r.header(":path")
-	if !ok && m.kind == pathRegex {
+	p, ok := r.Header(":path")
+	if !ok && m.kind == config.PathRegex {
 		return false // RegexMatcherImpl refuses a request without :path
 	}
-	p = pathOnly(p)
+	p = PathOnly(p)
 	switch m.kind {
-	case pathPrefix:
+	case config.PathPrefix:
 		return hasPrefixFold(p, m.value, !m.caseSensitive)
-	case pathExact:
+	case config.PathExact:
 		return equalFold(p, m.value, !m.caseSensitive)
-	case pathRegex:
+	case config.PathRegex:
 		return m.re.MatchString(p)
 	default: // pathSeparatedPrefix
 		return hasPrefixFold(p, m.value, !m.caseSensitive) && (len(p) == len(m.value) || p[len(m.value)] == '/')
 	}
 }
 
+// headerMatcher is one of a route's header matchers. Envoy's legacy matchers (exact_match,
+// prefix_match, suffix_match, contains_match, safe_regex_match) are compiled into the
+// string matcher they are equivalent to (kind HmString); range and present stay apart.
 type headerMatcher struct {
 	name           string
-	kind           headerMatchKind
-	value          string
-	re             *regexp.Regexp
+	kind           config.HeaderMatchKind
 	start, end     int64
 	present        bool
-	sm             *stringMatcher
+	sm             *StringMatcher
 	invert         bool
 	missingAsEmpty bool
 }
@@ -74,9 +77,9 @@ type headerMatcher struct {
 // matches is Envoy's HeaderUtility header matching: several lines of the header are joined
 // with ","; a missing header fails every matcher but present_match (unless
 // treat_missing_header_as_empty), and invert_match negates the result.
-func (h *headerMatcher) matches(r *request) bool {
-	v, ok := r.header(h.name)
-	if h.kind == hmPresent {
+func (h *headerMatcher) matches(r *Request) bool {
+	v, ok := r.Header(h.name)
+	if h.kind == config.HmPresent {
 		return (ok == h.present) != h.invert
 	}
 	if !ok {
@@ -86,64 +89,53 @@ func (h *headerMatcher) matches(r *request) bool {
 		v = ""
 	}
 	var m bool
-	switch h.kind {
-	case hmExact:
-		m = h.value == "" || v == h.value
-	case hmRegex:
-		m = h.re.MatchString(v)
-	case hmRange:
+	if h.kind == config.HmRange {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		m = err == nil && n >= h.start && n < h.end
-	case hmPrefix:
-		m = strings.HasPrefix(v, h.value)
-	case hmSuffix:
-		m = strings.HasSuffix(v, h.value)
-	case hmContains:
-		m = strings.Contains(v, h.value)
-	case hmString:
-		m = h.sm.match(v)
+	} else {
+		m = h.sm.Match(v)
 	}
 	return m != h.invert
 }
 
 type queryMatcher struct {
 	name       string
-	sm         *stringMatcher
+	sm         *StringMatcher
 	present    bool
 	hasPresent bool
 }
 
 // matches is Envoy's ConfigUtility::QueryParameterMatcher (with the current present_match
 // behaviour: presence must equal present_match).
-func (q *queryMatcher) matches(r *request) bool {
-	v, ok := r.rawParam(q.name)
+func (q *queryMatcher) matches(r *Request) bool {
+	v, ok := r.RawParam(q.name)
 	if q.hasPresent {
 		return ok == q.present
 	}
 	if !ok {
 		return false
 	}
-	return q.sm == nil || q.sm.match(v)
+	return q.sm == nil || q.sm.Match(v)
 }
 
-// stringMatcher is Envoy's StringMatcherImpl. ignore_case folds ASCII only and does not
+// StringMatcher is Envoy's StringMatcherImpl. ignore_case folds ASCII only and does not
 // apply to safe_regex, as in Envoy.
-type stringMatcher struct {
-	kind       stringMatchKind
+type StringMatcher struct {
+	kind       config.StringMatchKind
 	value      string
 	ignoreCase bool
 	re         *regexp.Regexp
 }
 
-func (s *stringMatcher) match(v string) bool {
+func (s *StringMatcher) Match(v string) bool {
 	switch s.kind {
-	case smExact:
+	case config.SmExact:
 		return equalFold(v, s.value, s.ignoreCase)
-	case smPrefix:
+	case config.SmPrefix:
 		return hasPrefixFold(v, s.value, s.ignoreCase)
-	case smSuffix:
+	case config.SmSuffix:
 		return len(v) >= len(s.value) && equalFold(v[len(v)-len(s.value):], s.value, s.ignoreCase)
-	case smContains:
+	case config.SmContains:
 		for i := 0; i+len(s.value) <= len(v); i++ {
 			if equalFold(v[i:i+len(s.value)], s.value, s.ignoreCase) {
 				return true
@@ -182,48 +174,63 @@ func lowerASCII(c byte) byte {
 }
 
 // compileRegex compiles an Envoy RE2 pattern for a full match.
-func compileRegex(pattern, path string, probs *problems) *regexp.Regexp {
+func compileRegex(pattern, path string, probs *config.Problems) *regexp.Regexp {
 	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
 	if err != nil {
-		probs.add(path, "invalid regular expression: "+err.Error())
+		probs.Add(path, "invalid regular expression: "+err.Error())
 		return nil
 	}
 	return re
 }
 
-func compileStringMatcher(raw *rawStringMatcher, probs *problems) *stringMatcher {
+func CompileStringMatcher(raw *config.RawStringMatcher, probs *config.Problems) *StringMatcher {
 	if raw == nil {
 		return nil
 	}
-	s := &stringMatcher{kind: raw.kind, value: raw.value, ignoreCase: raw.ignoreCase}
-	if raw.kind == smRegex {
-		s.re = compileRegex(raw.value, joinPath(raw.path, "safe_regex.regex"), probs)
+	s := &StringMatcher{kind: raw.Kind, value: raw.Value, ignoreCase: raw.IgnoreCase}
+	if raw.Kind == config.SmRegex {
+		s.re = compileRegex(raw.Value, config.JoinPath(raw.Path, "safe_regex.regex"), probs)
 	}
 	return s
 }
 
-func compileMatcher(raw *rawRouteMatch, probs *problems) *matcher {
+func CompileMatcher(raw *config.RawRouteMatch, probs *config.Problems) *Matcher {
 	if raw == nil {
 		return nil
 	}
-	m := &matcher{kind: raw.kind, value: raw.value, caseSensitive: raw.caseSensitive}
-	if raw.kind == pathRegex {
-		m.re = compileRegex(raw.value, joinPath(raw.path, "safe_regex.regex"), probs)
+	m := &Matcher{kind: raw.Kind, value: raw.Value, caseSensitive: raw.CaseSensitive}
+	if raw.Kind == config.PathRegex {
+		m.re = compileRegex(raw.Value, config.JoinPath(raw.Path, "safe_regex.regex"), probs)
 	}
-	for _, h := range raw.headers {
-		hm := &headerMatcher{name: h.name, kind: h.kind, value: h.value, start: h.start, end: h.end,
-			present: h.present, invert: h.invert, missingAsEmpty: h.missingAsEmpt}
-		switch h.kind {
-		case hmRegex:
-			hm.re = compileRegex(h.value, joinPath(h.path, "safe_regex_match.regex"), probs)
-		case hmString:
-			hm.sm = compileStringMatcher(h.stringMatch, probs)
+	for _, h := range raw.Headers {
+		hm := &headerMatcher{name: h.Name, kind: config.HmString, start: h.Start, end: h.End,
+			present: h.Present, invert: h.Invert, missingAsEmpty: h.MissingAsEmpty}
+		switch h.Kind {
+		case config.HmPresent, config.HmRange:
+			hm.kind = h.Kind
+		case config.HmString:
+			hm.sm = CompileStringMatcher(h.StringMatch, probs)
+		case config.HmExact:
+			if h.Value == "" { // Envoy's legacy exact_match "" matches every value
+				hm.sm = &StringMatcher{kind: config.SmPrefix}
+			} else {
+				hm.sm = &StringMatcher{kind: config.SmExact, value: h.Value}
+			}
+		case config.HmPrefix:
+			hm.sm = &StringMatcher{kind: config.SmPrefix, value: h.Value}
+		case config.HmSuffix:
+			hm.sm = &StringMatcher{kind: config.SmSuffix, value: h.Value}
+		case config.HmContains:
+			hm.sm = &StringMatcher{kind: config.SmContains, value: h.Value}
+		case config.HmRegex:
+			hm.sm = &StringMatcher{kind: config.SmRegex, value: h.Value,
+				re: compileRegex(h.Value, config.JoinPath(h.Path, "safe_regex_match.regex"), probs)}
 		}
 		m.headers = append(m.headers, hm)
 	}
-	for _, q := range raw.queryParams {
-		m.query = append(m.query, &queryMatcher{name: q.name, sm: compileStringMatcher(q.stringMatch, probs),
-			present: q.present, hasPresent: q.hasPresent})
+	for _, q := range raw.QueryParams {
+		m.query = append(m.query, &queryMatcher{name: q.Name, sm: CompileStringMatcher(q.StringMatch, probs),
+			present: q.Present, hasPresent: q.HasPresent})
 	}
 	return m
 }

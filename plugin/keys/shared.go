@@ -1,4 +1,4 @@
-package plugin
+package keys
 
 import (
 	"encoding/binary"
@@ -49,7 +49,7 @@ type sharedMeta struct {
 	gen        uint64    // generation of the keys under "...|keys"; 0: none published
 	attemptAt  time.Time // start of the latest fetch by any VM (the unknown-kid rate limit)
 	failedAt   time.Time // latest failed fetch by any VM (the failed-refetch back-off)
-	leaseOwner uint64    // who fetches now (a jwksEntry.owner: one per VM and settings); 0: nobody
+	leaseOwner uint64    // who fetches now (a Entry.owner: one per VM and settings); 0: nobody
 	leaseUntil time.Time // the lease's end: after it, another VM may fetch
 }
 

@@ -1,4 +1,8 @@
-package plugin
+// Package testjwt is the test keys and token minting that every test of the module shares
+// (the plugin's unit and behaviour tests, the testing tools): keys generated once per
+// process with Go's crypto, their JWK, JWKS and PEM forms, and tokens signed with them.
+// Test code only: the keys are throwaway.
+package testjwt
 
 import (
 	"crypto"
@@ -18,10 +22,9 @@ import (
 	"testing"
 )
 
-// Test keys and tokens, minted with Go's crypto only. Keys are generated once per test
-// process (RSA generation is slow); tokens are minted per test. The names are exported so
-// that the black-box tests (package plugin_test, which may import filtertest) use them too.
+// Keys are generated once per process (RSA generation is slow); tokens are minted per test.
 
+// TestKey is one signing key with its public JWK.
 type TestKey struct {
 	Alg    string
 	Kid    string
@@ -55,7 +58,10 @@ func Keys(t testing.TB) Keyring {
 	return keysVal
 }
 
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+// Base64URL is base64url without padding, as JWS uses it.
+func Base64URL(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func b64(b []byte) string { return Base64URL(b) }
 
 func newRSAKey(kid string) *TestKey {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)

@@ -1,0 +1,193 @@
+// Package status is the outcome of verifying a request: jwt_verify_lib's Status enum (with
+// the numbers failed_status_in_metadata reports), the reply each one gets (HTTP code, text,
+// RFC 6750 error) and the mapping from verifier errors.
+package status
+
+import (
+	"errors"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
+)
+
+// Status is jwt_verify_lib's Status (Envoy source/common/jwt/status.h). The numeric values
+// are that enum's, because failed_status_in_metadata reports them as "code".
+type Status uint8
+
+const (
+	OK Status = iota
+	JwtMissed
+	JwtNotYetValid
+	JwtExpired
+	JwtBadFormat
+	JwtHeaderBadBase64
+	JwtHeaderBadJSON
+	JwtHeaderBadAlg
+	JwtHeaderNotImplementedAlg
+	JwtHeaderBadKid
+	JwtPayloadBadBase64
+	JwtPayloadBadJSON
+	JwtIssNotString
+	statusJwtSubNotString
+	statusJwtIatNotInteger
+	statusJwtIatOutOfRange
+	JwtNbfNotInteger
+	statusJwtNbfOutOfRange
+	JwtExpNotInteger
+	JwtExpOutOfRange
+	statusJwtJtiNotString
+	JwtAudNotString
+	JwtSignatureBadBase64
+	JwtEd25519SignatureWrongLength
+	JwtUnknownIssuer
+	JwtAudienceNotAllowed
+	JwtVerificationFail
+	statusJwtMultipleTokens
+	statusJwksParseError
+	statusJwksNoKeys
+	statusJwksBadKeys
+	statusJwksNoValidKeys
+	JwksKidAlgMismatch
+	// 33..39 are per-key JWKS parse errors; the filter never reports them because a local key
+	// set that Envoy would only warn about refuses plugin start here.
+	JwksFetchFail Status = 40
+
+	// statusAuthzDenied is ours: the requirement passed but the verified tokens' claims do not
+	// satisfy the rule's x_authorize policy (authorize.go).
+	AuthzDenied Status = 253
+	// statusPending is ours: verification waits for remote keys being fetched (the request
+	// pauses and is verified again). It never becomes a Reply.
+	Pending Status = 254
+	// statusInternal is ours: a host call failed, so the request cannot be handled safely.
+	Internal Status = 255
+)
+
+// Reply is how the filter answers one status: the local Reply Envoy's Filter::onComplete
+// sends (source/extensions/filters/http/jwt_authn/filter.cc).
+type Reply struct {
+	Code uint32 // HTTP status
+	Text string // jwt_verify_lib getStatusString: the body, and the details suffix
+	// BearerError is the RFC 6750 error code added to WWW-Authenticate (`, error="..."`):
+	// Envoy adds invalid_token for every status except JwtMissed; x_authorize's refusal is
+	// insufficient_scope (RFC 6750 section 3.1). "" adds none.
+	BearerError string
+}
+
+const (
+	ErrInvalidToken      = "invalid_token"
+	ErrInsufficientScope = "insufficient_scope"
+)
+
+// replies is the single status table. 401 everywhere except Audiences not allowed (403), as
+// in filter.cc onComplete; texts are jwt_verify_lib's (Envoy source/common/jwt/status.cc).
+// The x_authorize refusal (ours) is a 403 as well.
+var replies = [...]Reply{
+	OK:                             {200, "OK", ""},
+	JwtMissed:                      {401, "Jwt is missing", ""},
+	JwtNotYetValid:                 {401, "Jwt not yet valid", ErrInvalidToken},
+	JwtExpired:                     {401, "Jwt is expired", ErrInvalidToken},
+	JwtBadFormat:                   {401, "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections", ErrInvalidToken},
+	JwtHeaderBadBase64:             {401, "Jwt header is an invalid Base64url encoded", ErrInvalidToken},
+	JwtHeaderBadJSON:               {401, "Jwt header is an invalid JSON", ErrInvalidToken},
+	JwtHeaderBadAlg:                {401, "Jwt header [alg] field is required and must be a string", ErrInvalidToken},
+	JwtHeaderNotImplementedAlg:     {401, "Jwt header [alg] is not supported", ErrInvalidToken},
+	JwtHeaderBadKid:                {401, "Jwt header [kid] field is not a string", ErrInvalidToken},
+	JwtPayloadBadBase64:            {401, "Jwt payload is an invalid Base64url encoded", ErrInvalidToken},
+	JwtPayloadBadJSON:              {401, "Jwt payload is an invalid JSON", ErrInvalidToken},
+	JwtIssNotString:                {401, "Jwt payload [iss] field is not a string", ErrInvalidToken},
+	statusJwtSubNotString:          {401, "Jwt payload [sub] field is not a string", ErrInvalidToken},
+	statusJwtIatNotInteger:         {401, "Jwt payload [iat] field is not an integer", ErrInvalidToken},
+	statusJwtIatOutOfRange:         {401, "Jwt payload [iat] field is not a positive 64 bit integer", ErrInvalidToken},
+	JwtNbfNotInteger:               {401, "Jwt payload [nbf] field is not an integer", ErrInvalidToken},
+	statusJwtNbfOutOfRange:         {401, "Jwt payload [nbf] field is not a positive 64 bit integer", ErrInvalidToken},
+	JwtExpNotInteger:               {401, "Jwt payload [exp] field is not an integer", ErrInvalidToken},
+	JwtExpOutOfRange:               {401, "Jwt payload [exp] field is not a positive 64 bit integer", ErrInvalidToken},
+	statusJwtJtiNotString:          {401, "Jwt payload [jti] field is not a string", ErrInvalidToken},
+	JwtAudNotString:                {401, "Jwt payload [aud] field is not a string or string list", ErrInvalidToken},
+	JwtSignatureBadBase64:          {401, "Jwt signature is an invalid Base64url encoded", ErrInvalidToken},
+	JwtEd25519SignatureWrongLength: {401, "Jwt ED25519 signature is wrong length", ErrInvalidToken},
+	JwtUnknownIssuer:               {401, "Jwt issuer is not configured", ErrInvalidToken},
+	JwtAudienceNotAllowed:          {403, "Audiences in Jwt are not allowed", ErrInvalidToken},
+	JwtVerificationFail:            {401, "Jwt verification fails", ErrInvalidToken},
+	statusJwtMultipleTokens:        {401, "Found multiple Jwt tokens", ErrInvalidToken},
+	statusJwksParseError:           {401, "Jwks is an invalid JSON", ErrInvalidToken},
+	statusJwksNoKeys:               {401, "Jwks does not have [keys] field", ErrInvalidToken},
+	statusJwksBadKeys:              {401, "[keys] in Jwks is not an array", ErrInvalidToken},
+	statusJwksNoValidKeys:          {401, "Jwks doesn't have any valid public key", ErrInvalidToken},
+	JwksKidAlgMismatch:             {401, "Jwks doesn't have key to match kid or alg from Jwt", ErrInvalidToken},
+	JwksFetchFail:                  {401, "Jwks remote fetch is failed", ErrInvalidToken},
+	AuthzDenied:                    {403, "Jwt claims do not satisfy the authorization policy", ErrInsufficientScope},
+	Internal:                       {500, "Internal error in jwt_authn filter", ""},
+}
+
+// ReplyOf returns the table row of s; a status without a row is answered as a failed
+// verification, never as success.
+func ReplyOf(s Status) Reply {
+	if int(s) < len(replies) && replies[s].Text != "" {
+		return replies[s]
+	}
+	return replies[JwtVerificationFail]
+}
+
+func (s Status) String() string { return ReplyOf(s).Text }
+
+// statusOf maps a verifier error to jwt_verify_lib's status. The order matters where
+// sentinels nest: the specific one is tested before its family.
+func Of(err error) Status {
+	switch {
+	case err == nil:
+		return OK
+	case errors.Is(err, verifier.ErrBadFormat), errors.Is(err, verifier.ErrTooLarge):
+		return JwtBadFormat
+	case errors.Is(err, verifier.ErrHeaderBase64):
+		return JwtHeaderBadBase64
+	case errors.Is(err, verifier.ErrHeaderJSON):
+		return JwtHeaderBadJSON
+	case errors.Is(err, verifier.ErrAlgMissing):
+		return JwtHeaderBadAlg
+	case errors.Is(err, verifier.ErrAlgorithm):
+		return JwtHeaderNotImplementedAlg
+	case errors.Is(err, verifier.ErrKidType):
+		return JwtHeaderBadKid
+	case errors.Is(err, verifier.ErrPayloadBase64):
+		return JwtPayloadBadBase64
+	case errors.Is(err, verifier.ErrPayloadJSON):
+		return JwtPayloadBadJSON
+	case errors.Is(err, verifier.ErrIssType):
+		return JwtIssNotString
+	case errors.Is(err, verifier.ErrSubType):
+		return statusJwtSubNotString
+	case errors.Is(err, verifier.ErrIatType):
+		return rangeOr(err, statusJwtIatNotInteger, statusJwtIatOutOfRange)
+	case errors.Is(err, verifier.ErrNbfType):
+		return rangeOr(err, JwtNbfNotInteger, statusJwtNbfOutOfRange)
+	case errors.Is(err, verifier.ErrExpType):
+		return rangeOr(err, JwtExpNotInteger, JwtExpOutOfRange)
+	case errors.Is(err, verifier.ErrJtiType):
+		return statusJwtJtiNotString
+	case errors.Is(err, verifier.ErrAudType):
+		return JwtAudNotString
+	case errors.Is(err, verifier.ErrSignatureBase64):
+		return JwtSignatureBadBase64
+	case errors.Is(err, verifier.ErrEd25519SignatureLength):
+		return JwtEd25519SignatureWrongLength
+	case errors.Is(err, verifier.ErrUnknownKey):
+		return JwksKidAlgMismatch
+	case errors.Is(err, verifier.ErrExpired):
+		return JwtExpired
+	case errors.Is(err, verifier.ErrNotYetValid):
+		return JwtNotYetValid
+	case errors.Is(err, verifier.ErrMalformed):
+		return JwtBadFormat
+	default:
+		// ErrSignature, ErrWeakKey at verification time, ErrUnsupportedHeader (crit, b64,
+		// nested JWT: jwt_verify_lib does not look at them; we refuse them as unverifiable).
+		return JwtVerificationFail
+	}
+}
+
+func rangeOr(err error, notInteger, outOfRange Status) Status {
+	if errors.Is(err, verifier.ErrClaimRange) {
+		return outOfRange
+	}
+	return notInteger
+}
