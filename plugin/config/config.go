@@ -235,6 +235,11 @@ func Parse(data []byte) (*RawConfig, []string) {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return &RawConfig{}, nil
 	}
+	// The depth first: gjson validates recursively, one frame per level.
+	if !verifier.JSONDepthWithin(data, verifier.MaxJSONDepth) {
+		probs.Add("", "configuration is not valid JSON: arrays and objects nest deeper than "+strconv.Itoa(verifier.MaxJSONDepth)+" (Envoy's limit)")
+		return nil, probs.List
+	}
 	if !gjson.ValidBytes(data) {
 		probs.Add("", "configuration is not valid JSON")
 		return nil, probs.List

@@ -1,0 +1,131 @@
+package plugin_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
+)
+
+// Behaviour on hostile or unusual input (issue 9): each test runs on both runners.
+
+// maxDepth is the deepest JSON nesting accepted (verifier.MaxJSONDepth, Envoy's).
+const maxDepth = 100
+
+// maxLimits is x_token_limits at the largest values it accepts.
+const maxLimits = `"x_token_limits":{"max_token_bytes":1048576,"max_header_bytes":1048576,"max_payload_bytes":1048576}`
+
+// nested is `"x":` and an array nested so that its deepest level is depth levels below the
+// object holding the member.
+func nested(depth int) string {
+	return `"x":` + strings.Repeat("[", depth-1) + strings.Repeat("]", depth-1)
+}
+
+// TestDeeplyNestedTokenIsInvalidJSON: a token whose header or payload nests deeper than 100
+// (Envoy's protobuf JSON parser's limit) gets Envoy's "invalid JSON" text, also at the largest
+// x_token_limits, where a header half a million levels deep once took seconds to refuse and
+// then overflowed the Wasm VM's stack (every later request on that VM got 503). Every token is
+// validly signed, so only the nesting refuses it; each is sent twice. 100 levels pass.
+func TestDeeplyNestedTokenIsInvalidJSON(t *testing.T) {
+	k := keys(t).RS256
+	cfg := strings.Replace(oneProvider(t, ""), "{", "{"+maxLimits+",", 1)
+	header := func(extra string) string { return `{"alg":"RS256","kid":"` + k.Kid + `",` + extra + `}` }
+	body := claims("https://iss.example", "")
+	payload := func(extra string) string { return body[:len(body)-1] + "," + extra + "}" }
+	// The deepest array that fits the largest limits once base64-encoded.
+	huge := (3*(1<<20)/4 - 1024) / 2
+	cases := []struct {
+		name  string
+		token string
+		want  string // "" passes
+	}{
+		{"header at depth 100", k.TokenWithHeader(header(nested(maxDepth)), body), ""},
+		{"payload at depth 100", k.TokenWithHeader(header(`"typ":"JWT"`), payload(nested(maxDepth))), ""},
+		{"header at depth 101", k.TokenWithHeader(header(nested(maxDepth+1)), body), "Jwt header is an invalid JSON"},
+		{"payload at depth 101", k.TokenWithHeader(header(`"typ":"JWT"`), payload(nested(maxDepth+1))), "Jwt payload is an invalid JSON"},
+		{"header half a million deep", k.TokenWithHeader(header(nested(huge)), body), "Jwt header is an invalid JSON"},
+		{"payload half a million deep", k.TokenWithHeader(header(`"typ":"JWT"`), payload(nested(huge))), "Jwt payload is an invalid JSON"},
+	}
+	run(t, cfg, func(t *testing.T, h filtertest.Host) {
+		for _, c := range cases {
+			if len(c.token) > 1<<20 {
+				t.Fatalf("%s: token of %d bytes is over the limits", c.name, len(c.token))
+			}
+			for try := 1; try <= 2; try++ {
+				s := get(h, "/api", "authorization", "Bearer "+c.token)
+				if c.want == "" {
+					wantPass(t, s)
+				} else {
+					wantDeny(t, s, 401, c.want)
+				}
+				s.Done()
+			}
+		}
+	})
+}
+
+// TestNumericDatesMayHaveAFraction: RFC 7519 NumericDate may be non-integer; as Envoy
+// (jwt_verify_lib reads exp, nbf and iat as doubles and truncates), "exp": <in an hour>.5 is
+// accepted, and one that truncates to a second already past is expired. Negative, beyond
+// 64 bits and non-finite values keep Envoy's texts.
+func TestNumericDatesMayHaveAFraction(t *testing.T) {
+	k := keys(t).RS256
+	iss := `"iss":"https://iss.example","sub":"alice","aud":"api"`
+	exp := func(v string) string { return `{` + iss + `,"exp":` + v + `}` }
+	cases := []struct {
+		name, claims string
+		code         uint32
+		want         string // "" passes
+	}{
+		{"exp with a fraction", exp(strconv.FormatInt(inHour, 10) + ".5"), 0, ""},
+		{"exp with an exponent", exp("1.8e9"), 0, ""},
+		{"nbf and iat with fractions", `{` + iss + `,"exp":` + strconv.FormatInt(inHour, 10) + `,"nbf":` + strconv.FormatInt(hourAgo, 10) + `.25,"iat":` + strconv.FormatInt(hourAgo, 10) + `.75}`, 0, ""},
+		{"exp with a fraction, past", exp(strconv.FormatInt(hourAgo, 10) + ".999"), 401, "Jwt is expired"},
+		{"exp negative", exp("-1.5"), 401, "Jwt payload [exp] field is not a positive 64 bit integer"},
+		{"exp beyond 64 bits", exp("1e19"), 401, "Jwt payload [exp] field is not a positive 64 bit integer"},
+		{"exp not finite", exp("1e400"), 401, "Jwt payload [exp] field is not an integer"},
+		{"nbf a string", `{` + iss + `,"nbf":"1.5"}`, 401, "Jwt payload [nbf] field is not an integer"},
+	}
+	run(t, oneProvider(t, ""), func(t *testing.T, h filtertest.Host) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				s := get(h, "/api", "authorization", "Bearer "+k.Token(c.claims))
+				defer s.Done()
+				if c.want == "" {
+					wantPass(t, s)
+				} else {
+					wantDeny(t, s, c.code, c.want)
+				}
+			})
+		}
+	})
+}
+
+// TestDeeplyNestedConfigurationIsRefused: a configuration nesting deeper than 100 refuses
+// plugin start before anything else is read of it (a million levels once overflowed the
+// stack in proxy_on_configure), and so does a local JWKS that does.
+func TestDeeplyNestedConfigurationIsRefused(t *testing.T) {
+	k := keys(t)
+	deepJWKS := `{"keys":[` + k.RS256.JWK[:len(k.RS256.JWK)-1] + `,` + nested(maxDepth-1) + `}]}`
+	for _, c := range []struct {
+		name, config, want string
+	}{
+		{"configuration at depth 101", `{"bogus":{` + nested(maxDepth) + `}}`, "nest deeper than 100"},
+		{"configuration a million deep", `{"bogus":{` + nested(1<<20) + `}}`, "nest deeper than 100"},
+		{"local JWKS at depth 101", `{"providers":{"p":` + localProvider("https://iss.example", deepJWKS, "") + `}}`, "providers.p.local_jwks"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			filtertest.Each(t, func(t *testing.T, r filtertest.Runner) {
+				h, err := r.Start(t, filtertest.Options{Config: []byte(c.config)})
+				if err == nil {
+					h.Close()
+					t.Fatal("plugin started")
+				}
+				if !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "bogus") {
+					t.Fatalf("start error %v, want one with %q (and nothing about what is inside)", err, c.want)
+				}
+			})
+		})
+	}
+}
