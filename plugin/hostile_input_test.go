@@ -129,3 +129,55 @@ func TestDeeplyNestedConfigurationIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestRequireValidTokensChecksEveryOccurrence: under x_require_valid_tokens a forged token
+// cannot ride behind a valid one as the second occurrence of a query parameter or cookie
+// (also in a second Cookie header) or as a second header line: every occurrence verifies.
+// Without it, Envoy's rule holds: the first query parameter or cookie is the token.
+func TestRequireValidTokensChecksEveryOccurrence(t *testing.T) {
+	k := keys(t)
+	provider := localProvider("https://iss.example", jwks(k.RS256),
+		`,"from_headers":[{"name":"x-jwt"}],"from_params":["access_token"],"from_cookies":["jwt"]`)
+	config := func(extra string) string {
+		return `{"providers":{"p":` + provider + `},"rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"p"}}]` + extra + `}`
+	}
+	valid := k.RS256.Token(claims("https://iss.example", ""))
+	// Signed by another key under the provider key's kid.
+	forged := k.RS256b.TokenWithHeader(`{"alg":"RS256","kid":"`+k.RS256.Kid+`"}`, claims("https://iss.example", `,"role":"admin"`))
+	cases := []struct {
+		name string
+		path string
+		kv   []string
+		// every: the answer under x_require_valid_tokens ("" passes); first: without it.
+		every, first string
+	}{
+		{"query: valid, then forged", "/api?access_token=" + valid + "&access_token=" + forged, nil, "Jwt verification fails", ""},
+		{"query: forged, then valid", "/api?access_token=" + forged + "&access_token=" + valid, nil, "Jwt verification fails", "Jwt verification fails"},
+		{"query: valid twice", "/api?access_token=" + valid + "&x=1&access_token=" + valid, nil, "", ""},
+		{"cookie: valid, then forged", "/api", []string{"cookie", "a=1; jwt=" + valid + "; jwt=" + forged}, "Jwt verification fails", ""},
+		{"cookie: two headers", "/api", []string{"cookie", "jwt=" + valid, "cookie", "b=2; jwt=" + forged}, "Jwt verification fails", ""},
+		{"header: two lines", "/api", []string{"x-jwt", valid, "x-jwt", forged}, "Jwt verification fails", "Jwt verification fails"},
+	}
+	for _, mode := range []struct {
+		name, extra string
+		every       bool
+	}{{"x_require_valid_tokens", `,"x_require_valid_tokens":true`, true}, {"Envoy", "", false}} {
+		t.Run(mode.name, func(t *testing.T) {
+			run(t, config(mode.extra), func(t *testing.T, h filtertest.Host) {
+				for _, c := range cases {
+					want := c.first
+					if mode.every {
+						want = c.every
+					}
+					s := get(h, c.path, c.kv...)
+					if want == "" {
+						wantPass(t, s)
+					} else if lr := s.LocalResponse(); lr == nil || lr.Status != 401 || string(lr.Body) != want {
+						t.Errorf("%s: %+v, want 401 %q", c.name, lr, want)
+					}
+					s.Done()
+				}
+			})
+		})
+	}
+}
