@@ -56,7 +56,8 @@ vet:
 TEST_ENV  = JWT_WASM=$(abspath $(WASM)) JWT_WAZERO_CACHE=$(abspath $(BUILD))/wazero-cache
 # Fuzz targets as package:name.
 FUZZ_TARGETS = ./verifier/:FuzzParse ./verifier/:FuzzParseJWKS ./verifier/:FuzzParsePEM \
-	./verifier/:FuzzVerify ./verifier/:FuzzDER ./testing/host/:FuzzDecodePairs
+	./verifier/:FuzzVerify ./verifier/:FuzzDER ./testing/host/:FuzzDecodePairs \
+	./plugin/:FuzzConfig ./plugin/:FuzzRemoveQueryParam ./plugin/request/:FuzzQueryAndCookies
 TEST_FUZZTIME ?= 15s
 FUZZTIME  ?= 10m
 
