@@ -181,3 +181,38 @@ func TestRequireValidTokensChecksEveryOccurrence(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyOfTheWrongTypeFailsVerification: as in jwt_verify_lib, a key whose kid and alg match
+// the token counts as matched before its type is looked at, so an HS256 token against an RSA
+// key without alg (a JWK, or a PEM key, which has neither kid nor alg) answers "Jwt
+// verification fails"; the RSA key is never used as an HMAC secret. A key whose alg differs
+// still answers "Jwks doesn't have key to match kid or alg from Jwt".
+func TestKeyOfTheWrongTypeFailsVerification(t *testing.T) {
+	k := keys(t)
+	rsaNoAlg := strings.Replace(k.RS256.JWK, `"alg":"RS256",`, "", 1)
+	if rsaNoAlg == k.RS256.JWK {
+		t.Fatal("the test key's JWK has no alg to remove")
+	}
+	hs := func(kid string) string {
+		return k.HS256.TokenWithHeader(`{"alg":"HS256","kid":"`+kid+`"}`, claims("https://iss.example", ""))
+	}
+	for _, c := range []struct {
+		name, keySet, extra, token, want string
+	}{
+		{"JWK without alg, kid matches", `{"keys":[` + rsaNoAlg + `]}`, "", hs(k.RS256.Kid), "Jwt verification fails"},
+		{"JWK without alg, token without kid", `{"keys":[` + rsaNoAlg + `]}`, "", k.HS256.TokenWithHeader(`{"alg":"HS256"}`, claims("https://iss.example", "")), "Jwt verification fails"},
+		{"PEM key", k.RS256.PEM(), `,"x_format":"pem"`, hs("any"), "Jwt verification fails"},
+		{"JWK with alg RS256", jwks(k.RS256), "", hs(k.RS256.Kid), "Jwks doesn't have key to match kid or alg from Jwt"},
+		{"JWK without alg, kid differs", `{"keys":[` + rsaNoAlg + `]}`, "", hs("other"), "Jwks doesn't have key to match kid or alg from Jwt"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			provider := `{"issuer":"https://iss.example","local_jwks":{"inline_string":` + q(c.keySet) + c.extra + `}}`
+			cfg := `{"providers":{"p":` + provider + `},"rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"p"}}]}`
+			run(t, cfg, func(t *testing.T, h filtertest.Host) {
+				s := get(h, "/api", "authorization", "Bearer "+c.token)
+				defer s.Done()
+				wantDeny(t, s, 401, c.want)
+			})
+		})
+	}
+}
