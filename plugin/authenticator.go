@@ -3,6 +3,7 @@ package plugin
 import (
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -100,10 +101,12 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 		}
 	}
 	if !e.Loc.Issuers.Allows(tok.Issuer) {
+		c.unknownIssuer(tok.Issuer)
 		return status.JwtUnknownIssuer, p
 	}
 	if p == nil {
 		if p = c.rt.findByIssuer(tok.Issuer); p == nil {
+			c.unknownIssuer(tok.Issuer)
 			return status.JwtUnknownIssuer, nil
 		}
 		entry = c.cacheLookup(p, e.Token)
@@ -142,13 +145,27 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 		if err != nil {
 			return status.Of(err), p
 		}
-		entry = p.entryFor(e.Token, tok)
+		entry = p.entryFor(e.Token, tok, func(h *claimHeader) {
+			c.count(metrics.ClaimHeaderDropped)
+			c.logDebug("provider " + strconv.Quote(p.name) + ": claim " + strconv.Quote(h.claim) + " not set in header " +
+				strconv.Quote(h.header) + ": its value holds CR, LF or NUL")
+		})
 		if cache := c.rt.caches[p.index]; cache != nil {
 			cache.insert(entry)
 		}
 	}
 	c.accept(p, e, entry)
 	return status.OK, p
+}
+
+// unknownIssuer logs, at debug, an issuer that matches no provider only because of letter
+// case or a trailing slash, with the closest configured issuer: the token's issuer is what the
+// client sent, the token itself is never logged.
+func (c *verifyContext) unknownIssuer(iss string) {
+	if near := c.rt.nearIssuer(iss); near != "" {
+		c.logDebug("the token's issuer " + strconv.Quote(iss) + " matches no provider; the configured issuer " +
+			strconv.Quote(near) + " differs only in letter case or a trailing slash")
+	}
 }
 
 func (c *verifyContext) cacheLookup(p *provider, token string) *cacheEntry {
@@ -197,6 +214,10 @@ func (c *verifyContext) parse(raw string) (*verifier.Token, status.Status) {
 	}
 	tok, err := verifier.ParseUnverified(raw, c.rt.tokenLimits)
 	st := status.Of(err)
+	if st == status.JwtTooLarge {
+		// The error names the limit (token, header or payload), never the token.
+		c.logDebug("a token exceeds x_token_limits: " + err.Error())
+	}
 	c.parsed = append(c.parsed, parsedToken{raw: raw, tok: tok, st: st})
 	return tok, st
 }

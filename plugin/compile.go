@@ -294,6 +294,19 @@ func (rt *filterConfig) findRule(r *request.Request) *rule {
 }
 
 // findByIssuer is Envoy's JwksCache::findByIssuer.
+// nearIssuer is a configured issuer equal to iss but for letter case and one trailing slash,
+// "" when there is none (or iss is configured). For a debug line on a refused token only.
+func (rt *filterConfig) nearIssuer(iss string) string {
+	norm := func(s string) string { return strings.ToLower(strings.TrimSuffix(s, "/")) }
+	want, near := norm(iss), ""
+	for configured := range rt.byIssuer {
+		if configured != "" && configured != iss && norm(configured) == want && (near == "" || configured < near) {
+			near = configured
+		}
+	}
+	return near
+}
+
 func (rt *filterConfig) findByIssuer(iss string) *provider {
 	if p := rt.byIssuer[iss]; p != nil {
 		return p

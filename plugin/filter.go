@@ -114,6 +114,7 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 		st = f.rt.validTokens.verify(check)
 		addCounts(&vc.counts, &check.counts)
 		vc.pending = append(vc.pending, check.pending...)
+		vc.debug = append(vc.debug, check.debug...)
 	}
 	if st == status.Pending {
 		if f.runs > keys.MaxReruns || len(vc.pending) == 0 {
@@ -124,6 +125,9 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 			e.AddWaiter(f)
 		}
 		return types.ActionPause
+	}
+	for _, line := range vc.debug {
+		proxywasm.LogDebug(line)
 	}
 	addCounts(counts, &vc.counts)
 	if st == status.OK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {

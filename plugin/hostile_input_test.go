@@ -216,3 +216,127 @@ func TestKeyOfTheWrongTypeFailsVerification(t *testing.T) {
 		})
 	}
 }
+
+// logsWith returns the lines logged at debug or above that contain s.
+func logsWith(h filtertest.Host, s string) []string {
+	var out []string
+	for _, l := range h.Logs(filtertest.LogDebug) {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// wantNoTokenInLogs fails when a log line holds any of the tokens' segments.
+func wantNoTokenInLogs(t *testing.T, h filtertest.Host, tokens ...string) {
+	t.Helper()
+	for _, l := range h.Logs(filtertest.LogTrace) {
+		for _, tok := range tokens {
+			for _, seg := range strings.Split(tok, ".") {
+				if len(seg) > 8 && strings.Contains(l, seg) {
+					t.Fatalf("a log line holds a token: %q", l)
+				}
+			}
+		}
+	}
+}
+
+// TestTokenOverTheLimitsIsTooLarge: a token over x_token_limits (whole, header or payload) is
+// refused as "Jwt is too large", not as a malformed token, and a debug line says which limit,
+// without the token.
+func TestTokenOverTheLimitsIsTooLarge(t *testing.T) {
+	k := keys(t).RS256
+	limits := `"x_token_limits":{"max_token_bytes":2000,"max_header_bytes":100,"max_payload_bytes":300},`
+	cfg := strings.Replace(oneProvider(t, ""), "{", "{"+limits, 1)
+	pad := func(n int) string { return `,"pad":"` + strings.Repeat("a", n) + `"` }
+	for _, c := range []struct{ name, token, limit string }{
+		{"token", k.Token(claims("https://iss.example", pad(250))) + strings.Repeat("A", 1500), "MaxTokenBytes"},
+		{"header", k.TokenWithHeader(`{"alg":"RS256","kid":"`+k.Kid+`"`+pad(100)+`}`, claims("https://iss.example", "")), "MaxHeaderBytes"},
+		{"payload", k.Token(claims("https://iss.example", pad(300))), "MaxPayloadBytes"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			run(t, cfg, func(t *testing.T, h filtertest.Host) {
+				s := get(h, "/api", "authorization", "Bearer "+c.token)
+				defer s.Done()
+				wantDeny(t, s, 401, "Jwt is too large")
+				if lines := logsWith(h, "exceeds x_token_limits"); len(lines) != 1 || !strings.Contains(lines[0], c.limit) {
+					t.Errorf("debug lines about the limit: %q, want one naming %s", lines, c.limit)
+				}
+				wantNoTokenInLogs(t, h, c.token)
+			})
+		})
+	}
+	// Within the limits, the same provider verifies.
+	run(t, cfg, func(t *testing.T, h filtertest.Host) {
+		wantPass(t, get(h, "/api", "authorization", "Bearer "+k.Token(claims("https://iss.example", ""))))
+	})
+}
+
+// TestIssuerNearMissIsLogged: a token whose iss differs from a configured issuer only in
+// letter case or a trailing slash gets Envoy's 401 and a debug line with its issuer and the
+// configured one (never the token); an issuer that is simply unknown gets no such line.
+func TestIssuerNearMissIsLogged(t *testing.T) {
+	k := keys(t)
+	cfg := `{"providers":{"p":` + localProvider("https://iss.example/", jwks(k.RS256), "") + `,
+	  "q":` + localProvider("https://other.example", jwks(k.RS256), "") + `},
+	  "rules":[{"match":{"prefix":"/one"},"requires":{"provider_name":"p"}},
+	           {"match":{"prefix":"/any"},"requires":{"requires_any":{"requirements":[{"provider_name":"p"},{"provider_name":"q"}]}}}]}`
+	for _, c := range []struct{ name, path, iss, near string }{
+		{"case, provider_name", "/one", "https://ISS.example/", "https://iss.example/"},
+		{"trailing slash, provider_name", "/one", "https://iss.example", "https://iss.example/"},
+		{"both, requires_any", "/any", "https://Iss.Example", "https://iss.example/"},
+		{"unrelated issuer", "/any", "https://evil.example", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			run(t, cfg, func(t *testing.T, h filtertest.Host) {
+				tok := k.RS256.Token(claims(c.iss, ""))
+				s := get(h, c.path, "authorization", "Bearer "+tok)
+				defer s.Done()
+				wantDeny(t, s, 401, "Jwt issuer is not configured")
+				lines := logsWith(h, "matches no provider")
+				switch {
+				case c.near == "" && len(lines) != 0:
+					t.Errorf("a line for an unrelated issuer: %q", lines)
+				case c.near != "" && (len(lines) != 1 || !strings.Contains(lines[0], q(c.iss)) || !strings.Contains(lines[0], q(c.near))):
+					t.Errorf("debug lines %q, want one naming %q and %q", lines, c.iss, c.near)
+				}
+				wantNoTokenInLogs(t, h, tok)
+			})
+		})
+	}
+}
+
+// TestUnsafeClaimValuesAreDroppedVisibly: a claim value holding CR, LF or NUL is never set in
+// a header (as before), and now each drop counts in claim_header_dropped and logs at debug
+// which claim and header, never the value.
+func TestUnsafeClaimValuesAreDroppedVisibly(t *testing.T) {
+	k := keys(t).RS256
+	extra := `,"claim_to_headers":[{"header_name":"x-note","claim_name":"note"},{"header_name":"x-sub","claim_name":"sub"}],
+	  "x_claims_to_headers":[{"claim":"meta.tag","header":"x-tag"}]`
+	run(t, oneProvider(t, extra), func(t *testing.T, h filtertest.Host) {
+		// JSON string literals: CR LF, and NUL.
+		for i, note := range []string{`"secret\r\nx-admin: yes"`, `"nul\u0000here"`} {
+			tok := k.Token(claims("https://iss.example", `,"note":`+note+`,"meta":{"tag":"t\nsecret"},"jti":"`+strconv.Itoa(i)+`"`))
+			s := get(h, "/api", "authorization", "Bearer "+tok)
+			wantPass(t, s)
+			wantHeader(t, s, "x-note")
+			wantHeader(t, s, "x-tag")
+			wantHeader(t, s, "x-sub", "alice")
+			s.Done()
+		}
+		if n, _ := h.Counter("jwt_authn.claim_header_dropped"); n != 4 {
+			t.Errorf("claim_header_dropped = %d, want 4", n)
+		}
+		lines := logsWith(h, "holds CR, LF or NUL")
+		if len(lines) != 4 || !strings.Contains(lines[0], `claim "note"`) || !strings.Contains(lines[0], `header "x-note"`) ||
+			!strings.Contains(strings.Join(lines, "\n"), `claim "meta.tag"`) {
+			t.Errorf("debug lines %q, want one per dropped claim naming the claim and its header", lines)
+		}
+		for _, l := range h.Logs(filtertest.LogTrace) {
+			if strings.Contains(l, "secret") || strings.Contains(l, "nul") && strings.Contains(l, "here") {
+				t.Errorf("a log line holds a claim value: %q", l)
+			}
+		}
+	})
+}

@@ -66,13 +66,19 @@ func (p *provider) lifetimeAllowed(tok *verifier.Token, nowSec int64) bool {
 
 // entryFor renders what a verified token adds to the request, in Envoy's handleGoodJwt
 // order: forward_payload_header, claim headers, then metadata (the header, then the payload).
-func (p *provider) entryFor(raw string, tok *verifier.Token) *cacheEntry {
+//
+// dropped, when not nil, is told of each claim header not set because its value holds CR,
+// LF or NUL.
+func (p *provider) entryFor(raw string, tok *verifier.Token, dropped func(*claimHeader)) *cacheEntry {
 	e := &cacheEntry{token: raw, tok: tok}
 	if p.payloadHeader != "" {
 		e.ops = append(e.ops, headerOp{kind: opAdd, name: p.payloadHeader, value: payloadHeaderValue(raw, p.padPayloadHeader)})
 	}
 	for _, c := range p.claimHeaders {
-		v, ok := c.value(tok.Claims)
+		v, ok, unsafe := c.valueOrUnsafe(tok.Claims)
+		if unsafe && dropped != nil {
+			dropped(c)
+		}
 		if !ok {
 			continue
 		}

@@ -25,6 +25,7 @@ const (
 	JwtCacheMiss
 	ReportOnlyDenied
 	AuthzDenied
+	ClaimHeaderDropped
 	NumCounters
 )
 
@@ -38,6 +39,7 @@ var counterNames = [NumCounters]string{
 	JwtCacheMiss:          "jwt_cache_miss",
 	ReportOnlyDenied:      "report_only_denied", // x_report_only: requests that would have been denied
 	AuthzDenied:           "authz_denied",       // x_authorize: policy not satisfied (refused, or reported under x_report_only)
+	ClaimHeaderDropped:    "claim_header_dropped", // claim values not set in a header because they hold CR, LF or NUL
 }
 
 func metricName(statPrefix string, k Counter) string {

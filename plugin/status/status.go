@@ -51,6 +51,9 @@ const (
 	// set that Envoy would only warn about refuses plugin start here.
 	JwksFetchFail Status = 40
 
+	// JwtTooLarge is ours: the token, its header or its payload is over x_token_limits.
+	// Envoy has no such status (its jwt_max_token_size only bounds what it caches).
+	JwtTooLarge Status = 252
 	// statusAuthzDenied is ours: the requirement passed but the verified tokens' claims do not
 	// satisfy the rule's x_authorize policy (authorize.go).
 	AuthzDenied Status = 253
@@ -115,6 +118,7 @@ var replies = [...]Reply{
 	statusJwksNoValidKeys:          {401, "Jwks doesn't have any valid public key", ErrInvalidToken},
 	JwksKidAlgMismatch:             {401, "Jwks doesn't have key to match kid or alg from Jwt", ErrInvalidToken},
 	JwksFetchFail:                  {401, "Jwks remote fetch is failed", ErrInvalidToken},
+	JwtTooLarge:                    {401, "Jwt is too large", ErrInvalidToken},
 	AuthzDenied:                    {403, "Jwt claims do not satisfy the authorization policy", ErrInsufficientScope},
 	Internal:                       {500, "Internal error in jwt_authn filter", ""},
 }
@@ -136,7 +140,9 @@ func Of(err error) Status {
 	switch {
 	case err == nil:
 		return OK
-	case errors.Is(err, verifier.ErrBadFormat), errors.Is(err, verifier.ErrTooLarge):
+	case errors.Is(err, verifier.ErrTooLarge):
+		return JwtTooLarge
+	case errors.Is(err, verifier.ErrBadFormat):
 		return JwtBadFormat
 	case errors.Is(err, verifier.ErrHeaderBase64):
 		return JwtHeaderBadBase64
