@@ -37,8 +37,8 @@ var counterNames = [NumCounters]string{
 	JwksFetchFailed:       "jwks_fetch_failed",       // remote JWKS fetches that failed, retries included
 	JwtCacheHit:           "jwt_cache_hit",
 	JwtCacheMiss:          "jwt_cache_miss",
-	ReportOnlyDenied:      "report_only_denied", // x_report_only: requests that would have been denied
-	AuthzDenied:           "authz_denied",       // x_authorize: policy not satisfied (refused, or reported under x_report_only)
+	ReportOnlyDenied:      "report_only_denied",   // x_report_only: requests that would have been denied
+	AuthzDenied:           "authz_denied",         // x_authorize: policy not satisfied (refused, or reported under x_report_only)
 	ClaimHeaderDropped:    "claim_header_dropped", // claim values not set in a header because they hold CR, LF or NUL
 }
 
