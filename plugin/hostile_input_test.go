@@ -340,3 +340,78 @@ func TestUnsafeClaimValuesAreDroppedVisibly(t *testing.T) {
 		}
 	})
 }
+
+// authParams parses a Bearer challenge's auth-params as RFC 9110 section 11.2 does (token =
+// token / quoted-string, comma separated), so a test sees what a client sees.
+func authParams(t *testing.T, v string) map[string][]string {
+	t.Helper()
+	rest, ok := strings.CutPrefix(v, "Bearer ")
+	if !ok {
+		t.Fatalf("not a Bearer challenge: %q", v)
+	}
+	out := map[string][]string{}
+	for rest != "" {
+		name, after, ok := strings.Cut(rest, "=")
+		if !ok || name == "" || strings.ContainsAny(name, ` ",`) {
+			t.Fatalf("bad auth-param name in %q", v)
+		}
+		var val strings.Builder
+		if strings.HasPrefix(after, `"`) {
+			i := 1
+			for ; i < len(after) && after[i] != '"'; i++ {
+				if after[i] == '\\' {
+					i++
+				}
+				if i < len(after) {
+					val.WriteByte(after[i])
+				}
+			}
+			if i >= len(after) {
+				t.Fatalf("unterminated quoted-string in %q", v)
+			}
+			rest = after[i+1:]
+		} else {
+			tok, r, _ := strings.Cut(after, ",")
+			val.WriteString(tok)
+			rest = "," + r
+			if r == "" {
+				rest = ""
+			}
+		}
+		out[name] = append(out[name], val.String())
+		rest = strings.TrimPrefix(strings.TrimLeft(rest, " "), ",")
+		rest = strings.TrimLeft(rest, " ")
+	}
+	return out
+}
+
+// TestRealmIsAQuotedString: the www-authenticate realm is escaped as an RFC 9110
+// quoted-string, so a path holding '"' or '\' cannot add parameters to the challenge; the
+// path is still cut to Envoy's 256 bytes first.
+func TestRealmIsAQuotedString(t *testing.T) {
+	long := "/x?" + strings.Repeat(`"\`, 200)
+	for _, c := range []struct{ name, path, realm string }{
+		{"quote", `/api?a="b",error="evil`, `https://example.com/api?a="b",error="evil`},
+		{"backslash", `/api?a=\",scope="all\`, `https://example.com/api?a=\",scope="all\`},
+		{"long", long, "https://example.com" + long[:256]},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			run(t, oneProvider(t, ""), func(t *testing.T, h filtertest.Host) {
+				s := get(h, c.path, "authorization", "Bearer x.y.z")
+				defer s.Done()
+				lr := s.LocalResponse()
+				if lr == nil {
+					t.Fatal("not refused")
+				}
+				v, _ := lr.Headers.Get("www-authenticate")
+				p := authParams(t, v)
+				if len(p["realm"]) != 1 || p["realm"][0] != c.realm {
+					t.Errorf("realm %q, want %q (header %q)", p["realm"], c.realm, v)
+				}
+				if len(p["error"]) != 1 || p["error"][0] != "invalid_token" || len(p) != 2 {
+					t.Errorf("parameters %q, want realm and one error=invalid_token (header %q)", p, v)
+				}
+			})
+		})
+	}
+}
