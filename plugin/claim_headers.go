@@ -43,10 +43,14 @@ type claimHeader struct {
 	render    renderMode
 	separator string
 	replace   bool // Gloo append: false; Envoy's claim_to_headers always adds
+	// keepRequest: x_claims_to_headers keep_request_value; the client's own values of the
+	// header reach the upstream, before the claim's.
+	keepRequest bool
 }
 
 func compileClaimHeader(raw *config.RawClaimToHeader) *claimHeader {
-	c := &claimHeader{header: strings.ToLower(raw.Header), replace: raw.Replace, separator: raw.Separator, claim: raw.ClaimName}
+	c := &claimHeader{header: strings.ToLower(raw.Header), replace: raw.Replace, separator: raw.Separator, claim: raw.ClaimName,
+		keepRequest: raw.KeepRequestValue}
 	if len(raw.ClaimPath) > 0 {
 		c.claim = strings.Join(raw.ClaimPath, ".")
 		c.segments = claimSegs(raw.ClaimPath)

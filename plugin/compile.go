@@ -149,6 +149,15 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 		rt.validTokens = everyTokenRequirement{}
 	}
 	rt.sanitizeSet = sanitize
+	// A header whose client copies are removed cannot also keep them.
+	for _, p := range rt.providers {
+		for i, h := range p.keepRequest {
+			if sanitize[h] {
+				probs.Add(p.keepPaths[i], "keep_request_value: header "+strconv.Quote(h)+
+					" is also set by an entry or setting that removes the request's own values; set keep_request_value on every x_claims_to_headers entry of that header, and use it nowhere else")
+			}
+		}
+	}
 
 	if len(probs.List) > 0 {
 		return nil, probs.List
@@ -203,6 +212,10 @@ func compileProvider(rp *config.RawProvider, index int, env compileEnv, probs *c
 	for _, c := range rp.ClaimToHeaders {
 		ch := compileClaimHeader(c)
 		p.claimHeaders = append(p.claimHeaders, ch)
+		if ch.keepRequest {
+			p.keepRequest, p.keepPaths = append(p.keepRequest, ch.header), append(p.keepPaths, c.At())
+			continue
+		}
 		if !contains(p.sanitize, ch.header) {
 			p.sanitize = append(p.sanitize, ch.header)
 		}

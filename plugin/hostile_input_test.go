@@ -415,3 +415,57 @@ func TestRealmIsAQuotedString(t *testing.T) {
 		})
 	}
 }
+
+// TestKeepRequestValueKeepsTheClientsHeader: an x_claims_to_headers entry with
+// "keep_request_value": true (and "append": true) lets the request's own values of its header
+// through and adds the claim's after them (Gloo's append); without it the client's copy is
+// removed, as for every header the filter sets. The option is refused without append and
+// for a header that something else sets with the client's copies removed.
+func TestKeepRequestValueKeepsTheClientsHeader(t *testing.T) {
+	k := keys(t).RS256
+	tok := k.Token(claims("https://iss.example", `,"org":"sales"`))
+	for _, c := range []struct {
+		name, entry string
+		want        []string
+	}{
+		{"keep_request_value", `{"claim":"org","header":"x-org","append":true,"keep_request_value":true}`, []string{"engineering", "sales"}},
+		{"append only", `{"claim":"org","header":"x-org","append":true}`, []string{"sales"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			extra := `,"x_claims_to_headers":[` + c.entry + `,{"claim":"sub","header":"x-user"}]`
+			run(t, oneProvider(t, extra), func(t *testing.T, h filtertest.Host) {
+				s := get(h, "/api", "authorization", "Bearer "+tok, "x-org", "engineering", "x-user", "forged")
+				defer s.Done()
+				wantPass(t, s)
+				// Envoy (and the wasm host) adds the claim's value as a line of its own; the
+				// SDK's emulator appends it to the existing line's text (proxytest
+				// addMapValue). Both keep the request's value first, then the claim's.
+				got := s.RequestHeaders().Values("x-org")
+				if strings.Join(got, "") != strings.Join(c.want, "") || !strings.HasPrefix(got[0], c.want[0]) {
+					t.Errorf("upstream x-org = %q, want %q", got, c.want)
+				}
+				wantHeader(t, s, "x-user", "alice")
+			})
+		})
+	}
+	for _, c := range []struct{ name, extra, want string }{
+		{"without append", `,"x_claims_to_headers":[{"claim":"org","header":"x-org","keep_request_value":true}]`,
+			`providers.p.x_claims_to_headers[0].keep_request_value: needs "append": true`},
+		{"header also sanitized", `,"x_claims_to_headers":[{"claim":"org","header":"x-org","append":true,"keep_request_value":true}],
+		  "claim_to_headers":[{"header_name":"x-org","claim_name":"org"}]`,
+			`providers.p.x_claims_to_headers[0]: keep_request_value: header "x-org" is also set`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			filtertest.Each(t, func(t *testing.T, r filtertest.Runner) {
+				h, err := r.Start(t, filtertest.Options{Config: []byte(oneProvider(t, c.extra))})
+				if err == nil {
+					h.Close()
+					t.Fatal("plugin started")
+				}
+				if !strings.Contains(err.Error(), c.want) {
+					t.Fatalf("start error %v, want %q", err, c.want)
+				}
+			})
+		})
+	}
+}

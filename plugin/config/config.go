@@ -129,7 +129,13 @@ type RawClaimToHeader struct {
 	Separator string // x_separator for joined
 	Delimiter string // x_delimiter splitting claim_name; "." by default
 	Replace   bool   // x_claims_to_headers with append: false (Gloo)
+	// KeepRequestValue (x_claims_to_headers, with append: true) keeps the request's own
+	// values of the header and adds the claim's after them (Gloo's append).
+	KeepRequestValue bool
 }
+
+// At is the entry's JSON path, for messages.
+func (c *RawClaimToHeader) At() string { return c.path }
 
 type ReqKind uint8
 
@@ -552,14 +558,17 @@ func parseClaimToHeader(v gjson.Result, path string, probs *Problems) *RawClaimT
 
 // parseGlooClaimToHeader reads Gloo's claims_to_headers entry {claim, header, append}.
 func parseGlooClaimToHeader(v gjson.Result, path string, probs *Problems) *RawClaimToHeader {
-	o := decodeObject(v, path, probs, "claim", "header", "append", "x_render", "x_separator", "x_delimiter")
+	o := decodeObject(v, path, probs, "claim", "header", "append", "keep_request_value", "x_render", "x_separator", "x_delimiter")
 	if o == nil {
 		probs.Add(path, "must be an object {claim, header, append}")
 		return nil
 	}
 	c := &RawClaimToHeader{path: path, Header: o.str("header"), ClaimName: o.str("claim"),
 		Replace: !o.boolean("append"), Render: o.str("x_render"), Separator: o.str("x_separator"),
-		Delimiter: o.str("x_delimiter")}
+		Delimiter: o.str("x_delimiter"), KeepRequestValue: o.boolean("keep_request_value")}
+	if c.KeepRequestValue && c.Replace {
+		probs.Add(o.at("keep_request_value"), `needs "append": true (the claim's value is added after the request's own)`)
+	}
 	checkHeaderName(o, "header", true, probs)
 	if c.ClaimName == "" {
 		probs.Add(o.at("claim"), "missing")
