@@ -29,18 +29,18 @@ type provider struct {
 	keys keys.Source
 	ext  *request.Extractor // this provider's token locations (ProviderVerifier)
 
-	forward              bool
-	payloadHeader        string
-	padPayloadHeader     bool
-	claimHeaders         []*claimHeader
-	sanitize             []string // the headers this provider sets (Envoy's headers_to_sanitize_)
+	forward          bool
+	payloadHeader    string
+	padPayloadHeader bool
+	claimHeaders     []*claimHeader
+	sanitize         []string // the headers this provider sets (Envoy's headers_to_sanitize_)
 	// keepRequest are headers of x_claims_to_headers entries with keep_request_value: never
 	// sanitized, so the request's own values stay; keepPaths are the entries' JSON paths.
 	keepRequest, keepPaths []string
-	payloadInMetadata    string
-	headerInMetadata     string
-	failedStatusMetadata string
-	spaceDelimited       []string
+	payloadInMetadata      string
+	headerInMetadata       string
+	failedStatusMetadata   string
+	spaceDelimited         []string
 
 	cacheEnabled  bool
 	cacheSize     uint32
