@@ -133,6 +133,10 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 		if st != status.OK {
 			return st, p
 		}
+		if c.rt.budget.exhausted(tok.Alg, c.now) {
+			c.count(metrics.FailedVerificationBudgetRefused)
+			return status.JwtVerificationFail, p
+		}
 		err := tok.Verify(ks)
 		if errors.Is(err, verifier.ErrUnknownKey) {
 			// The IdP may have rotated its keys: the source may refetch (rate limited) or
@@ -143,6 +147,10 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 			err = tok.Verify(ks)
 		}
 		if err != nil {
+			if errors.Is(err, verifier.ErrSignature) && c.rt.budget.charge(tok.Alg, c.now) {
+				c.logWarn("failed " + string(tok.Alg) + " verifications spent this VM's budget (" + c.rt.budget.maxCost.String() +
+					" per " + c.rt.budget.window.String() + ", x_failed_verification_budget): ES384 and ES512 tokens not verified before are refused without a check until the window ends")
+			}
 			return status.Of(err), p
 		}
 		entry = p.entryFor(e.Token, tok, func(h *claimHeader) {

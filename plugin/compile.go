@@ -17,6 +17,10 @@ import (
 // checked once at plugin start (Envoy's FilterConfigImpl). It is never modified after
 // compile except for the JWT caches, which belong to the VM that built it.
 type filterConfig struct {
+	// budget bounds the cost of failed expensive verifications on this VM (verify_budget.go);
+	// nil when off. It is the one piece of per-request state here besides the JWT caches.
+	budget *verifyBudget
+
 	providers []*provider          // sorted by name
 	byName    map[string]*provider // provider_name references
 	// byIssuer gives, for an issuer, the first provider (by name) with that issuer: O(1)
@@ -81,6 +85,18 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 		stripFailureResponse: raw.StripFailureResponse,
 		statPrefix:           raw.StatPrefix,
 		tokenLimits:          raw.TokenLimits,
+		budget:               &verifyBudget{maxCost: defaultBudgetMaxCost, window: defaultBudgetWindow},
+	}
+	if b := raw.FailedVerificationBudget; b != nil {
+		if b.MaxCostSet {
+			rt.budget.maxCost = b.MaxCost
+		}
+		if b.WindowSet {
+			rt.budget.window = b.Window
+		}
+		if rt.budget.maxCost <= 0 {
+			rt.budget = nil // "max_cost": "0s" turns the defence off
+		}
 	}
 	warn := func(w string) { rt.warnings = append(rt.warnings, w) }
 

@@ -115,6 +115,7 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 		addCounts(&vc.counts, &check.counts)
 		vc.pending = append(vc.pending, check.pending...)
 		vc.debug = append(vc.debug, check.debug...)
+		vc.warn = append(vc.warn, check.warn...)
 	}
 	if st == status.Pending {
 		if f.runs > keys.MaxReruns || len(vc.pending) == 0 {
@@ -128,6 +129,9 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	}
 	for _, line := range vc.debug {
 		proxywasm.LogDebug(line)
+	}
+	for _, line := range vc.warn {
+		proxywasm.LogWarn(line)
 	}
 	addCounts(counts, &vc.counts)
 	if st == status.OK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {

@@ -1,10 +1,16 @@
 package plugin_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha512"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
 )
 
@@ -468,4 +474,95 @@ func TestKeepRequestValueKeepsTheClientsHeader(t *testing.T) {
 			})
 		})
 	}
+}
+
+// p521Key is an ES512 signing key and its JWK (kid "p521"), made once per test.
+func p521Key(t *testing.T) (*ecdsa.PrivateKey, string) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := make([]byte, 66), make([]byte, 66)
+	priv.X.FillBytes(x)
+	priv.Y.FillBytes(y)
+	return priv, `{"kty":"EC","crv":"P-521","alg":"ES512","kid":"p521","x":"` + testjwt.Base64URL(x) + `","y":"` + testjwt.Base64URL(y) + `"}`
+}
+
+// es512 signs claims with priv (kid "p521"); forged signs them with another P-521 key.
+func es512(t *testing.T, priv *ecdsa.PrivateKey, claims string) string {
+	t.Helper()
+	input := testjwt.Base64URL([]byte(`{"alg":"ES512","kid":"p521"}`)) + "." + testjwt.Base64URL([]byte(claims))
+	sum := sha512.Sum512([]byte(input))
+	r, s, err := ecdsa.Sign(rand.Reader, priv, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := make([]byte, 132)
+	r.FillBytes(sig[:66])
+	s.FillBytes(sig[66:])
+	return input + "." + testjwt.Base64URL(sig)
+}
+
+// TestForgedExpensiveTokensSpendABudget: failed ES512 verifications (about 40 ms each in Wasm)
+// spend a per-VM budget (100 ms per second by default): after three forged tokens, ES512
+// tokens not verified before are refused at once, counted in
+// failed_verification_budget_refused, with one warning; a cached ES512 token and RS256 tokens
+// still pass; when the window ends, ES512 tokens are verified again. "max_cost": "0s" turns it
+// off.
+func TestForgedExpensiveTokensSpendABudget(t *testing.T) {
+	priv, jwk := p521Key(t)
+	other, _ := p521Key(t)
+	k := keys(t)
+	cfg := func(extra string) string {
+		return `{` + extra + `"providers":{"p":` + localProvider("https://iss.example", `{"keys":[`+jwk+`,`+k.RS256.JWK+`]}`, "") + `},
+		  "rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"p"}}]}`
+	}
+	token := func(key *ecdsa.PrivateKey, n int) string {
+		return es512(t, key, claims("https://iss.example", `,"jti":"`+strconv.Itoa(n)+`"`))
+	}
+	refused := func(h filtertest.Host) uint64 {
+		n, _ := h.Counter("jwt_authn.failed_verification_budget_refused")
+		return n
+	}
+	t.Run("default budget", func(t *testing.T) {
+		filtertest.Run(t, filtertest.Options{Config: []byte(cfg("")), VMs: 1}, func(t *testing.T, h filtertest.Host) {
+			cached := token(priv, 0)
+			wantPass(t, get(h, "/", "authorization", "Bearer "+cached))
+			for i := 1; i <= 5; i++ {
+				wantDeny(t, get(h, "/", "authorization", "Bearer "+token(other, i)), 401, "Jwt verification fails")
+				if want := uint64(max(0, i-3)); refused(h) != want {
+					t.Fatalf("after %d forged tokens: %d refused without a check, want %d", i, refused(h), want)
+				}
+			}
+			if lines := logsWith(h, "spent this VM's budget"); len(lines) != 1 {
+				t.Errorf("warnings about the budget: %q, want one", lines)
+			}
+			// Spent: a valid ES512 token never verified is refused too (the trade-off), a
+			// cached one and an RS256 one pass.
+			wantDeny(t, get(h, "/", "authorization", "Bearer "+token(priv, 10)), 401, "Jwt verification fails")
+			wantPass(t, get(h, "/", "authorization", "Bearer "+cached))
+			wantPass(t, get(h, "/", "authorization", "Bearer "+k.RS256.Token(claims("https://iss.example", ""))))
+			if refused(h) != 3 {
+				t.Fatalf("%d refused without a check, want 3", refused(h))
+			}
+			h.Advance(time.Second)
+			wantPass(t, get(h, "/", "authorization", "Bearer "+token(priv, 11)))
+			wantDeny(t, get(h, "/", "authorization", "Bearer "+token(other, 12)), 401, "Jwt verification fails")
+			if refused(h) != 3 {
+				t.Fatalf("in a new window: %d refused without a check, want still 3", refused(h))
+			}
+		})
+	})
+	t.Run("off", func(t *testing.T) {
+		filtertest.Run(t, filtertest.Options{Config: []byte(cfg(`"x_failed_verification_budget":{"max_cost":"0s"},`)), VMs: 1}, func(t *testing.T, h filtertest.Host) {
+			for i := 1; i <= 5; i++ {
+				wantDeny(t, get(h, "/", "authorization", "Bearer "+token(other, i)), 401, "Jwt verification fails")
+			}
+			wantPass(t, get(h, "/", "authorization", "Bearer "+token(priv, 10)))
+			if refused(h) != 0 {
+				t.Fatalf("%d refused without a check with the budget off", refused(h))
+			}
+		})
+	})
 }

@@ -27,7 +27,12 @@ type verifyContext struct {
 	// debug is what to log at debug level once the request is decided (the verification
 	// itself makes no host calls). Never a token, a signature or a claim value.
 	debug []string
+	// warn is what to log at warning level once the request is decided.
+	warn []string
 }
+
+// logWarn queues a warning line.
+func (c *verifyContext) logWarn(line string) { c.warn = append(c.warn, "jwt_authn: "+line) }
 
 func (c *verifyContext) count(k metrics.Counter) { c.counts[k]++ }
 

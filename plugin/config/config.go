@@ -47,6 +47,15 @@ type RawConfig struct {
 	DenyResponse       *RawDenyResponse
 	RequireValidTokens bool
 	TokenLimits        verifier.Limits // zero fields: the verifier's defaults
+	// FailedVerificationBudget is x_failed_verification_budget; nil: the defaults.
+	FailedVerificationBudget *RawBudget
+}
+
+// RawBudget is x_failed_verification_budget: the cost of failed ES384/ES512 verifications a
+// VM accepts per window. MaxCost 0 turns the defence off; unset fields are 0 with Set false.
+type RawBudget struct {
+	MaxCost, Window       time.Duration
+	MaxCostSet, WindowSet bool
 }
 
 type RawNamedRequirement struct {
@@ -258,7 +267,7 @@ func Parse(data []byte) (*RawConfig, []string) {
 	top := decodeObject(root, "", probs, "@type",
 		"providers", "rules", "filter_state_rules", "bypass_cors_preflight", "requirement_map",
 		"strip_failure_response", "stat_prefix",
-		"x_report_only", "x_deny_response", "x_require_valid_tokens", "x_token_limits")
+		"x_report_only", "x_deny_response", "x_require_valid_tokens", "x_token_limits", "x_failed_verification_budget")
 	cfg := &RawConfig{
 		BypassCorsPreflight:  top.boolean("bypass_cors_preflight"),
 		StripFailureResponse: top.boolean("strip_failure_response"),
@@ -293,6 +302,15 @@ func Parse(data []byte) (*RawConfig, []string) {
 			MaxHeaderBytes:  tokenLimit(tl, "max_header_bytes", probs),
 			MaxPayloadBytes: tokenLimit(tl, "max_payload_bytes", probs),
 		}
+	}
+	if b := top.obj("x_failed_verification_budget", "max_cost", "window"); b != nil {
+		rb := &RawBudget{}
+		rb.MaxCost, rb.MaxCostSet = b.duration("max_cost")
+		rb.Window, rb.WindowSet = b.duration("window")
+		if rb.WindowSet && rb.Window <= 0 {
+			probs.Add(b.at("window"), "must be positive")
+		}
+		cfg.FailedVerificationBudget = rb
 	}
 	if dr := top.obj("x_deny_response", "body", "content_type"); dr != nil {
 		cfg.DenyResponse = &RawDenyResponse{Body: dr.str("body"), ContentType: dr.str("content_type")}

@@ -26,6 +26,7 @@ const (
 	ReportOnlyDenied
 	AuthzDenied
 	ClaimHeaderDropped
+	FailedVerificationBudgetRefused
 	NumCounters
 )
 
@@ -40,6 +41,8 @@ var counterNames = [NumCounters]string{
 	ReportOnlyDenied:      "report_only_denied",   // x_report_only: requests that would have been denied
 	AuthzDenied:           "authz_denied",         // x_authorize: policy not satisfied (refused, or reported under x_report_only)
 	ClaimHeaderDropped:    "claim_header_dropped", // claim values not set in a header because they hold CR, LF or NUL
+	// tokens refused without a signature check: failed ES384/ES512 checks spent the VM's budget
+	FailedVerificationBudgetRefused: "failed_verification_budget_refused",
 }
 
 func metricName(statPrefix string, k Counter) string {
