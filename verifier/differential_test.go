@@ -24,6 +24,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier/internal/difftest"
 )
@@ -98,12 +99,12 @@ func diffDeliberateFor(kind string) (diffDifference, bool) {
 // diffFixture is the key ring and the parsed key sets, built once per test
 // binary (RSA parsing and JWKS parsing are the slow part of setup).
 type diffFixture struct {
-	ring *difftest.Ring
+	ring *testjwt.Ring
 	sets map[string]*verifier.KeySet // by difftest.KeySet.Name
 }
 
 var diffFixtureOnce = sync.OnceValues(func() (*diffFixture, error) {
-	ring, err := difftest.NewRing()
+	ring, err := testjwt.NewRing()
 	if err != nil {
 		return nil, err
 	}
@@ -199,17 +200,17 @@ func diffCandidates(set *difftest.KeySet, kid, alg string) []difftest.Entry {
 	return out
 }
 
-func diffFits(k *difftest.Key, alg string) bool {
+func diffFits(k *testjwt.Key, alg string) bool {
 	switch {
 	case len(alg) == 5 && (alg[:2] == "RS" || alg[:2] == "PS"):
-		return k.Kty == difftest.KtyRSA
+		return k.Kty == testjwt.KtyRSA
 	case len(alg) == 5 && alg[:2] == "HS":
-		return k.Kty == difftest.KtyOct
+		return k.Kty == testjwt.KtyOct
 	case alg == "EdDSA":
-		return k.Kty == difftest.KtyOKP && k.Crv == "Ed25519"
+		return k.Kty == testjwt.KtyOKP && k.Crv == "Ed25519"
 	}
 	crv := map[string]string{"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}[alg]
-	return crv != "" && k.Kty == difftest.KtyEC && k.Crv == crv
+	return crv != "" && k.Kty == testjwt.KtyEC && k.Crv == crv
 }
 
 // diffHeader decodes a case's header for failure messages (the token itself

@@ -14,10 +14,8 @@ package verifier_test
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -35,6 +33,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier/internal/difftest"
 )
@@ -279,7 +278,7 @@ func fzObject(t *testing.T, what string, data []byte) map[string]any {
 // fzVerifyFixture is the key set FuzzVerify verifies against (every trusted
 // key under its name, no alg) and its difftest description.
 type fzVerifyFixture struct {
-	ring *difftest.Ring
+	ring *testjwt.Ring
 	set  *difftest.KeySet
 	ks   *verifier.KeySet
 }
@@ -300,11 +299,11 @@ var fzVerifyOnce = sync.OnceValues(func() (*fzVerifyFixture, error) {
 // fzSigner picks the ring key that signs a header's alg: trusted, or an
 // attacker's of the same type. Algs nobody can sign get HS256 with a
 // trusted secret (the token then fails on its alg).
-func fzSigner(r *difftest.Ring, alg string, attacker bool) (*difftest.Key, string) {
+func fzSigner(r *testjwt.Ring, alg string, attacker bool) (*testjwt.Key, string) {
 	names := map[string][2]string{
-		"HS": {difftest.HMAC80, difftest.HMACAttack}, "RS": {difftest.RSA2048A, difftest.RSAAttacker},
-		"PS": {difftest.RSA2048B, difftest.RSAAttacker}, "ES": {difftest.P256A, difftest.P256Attack},
-		"Ed": {difftest.Ed25519A, difftest.EdAttacker},
+		"HS": {testjwt.HMAC80, testjwt.HMACAttack}, "RS": {testjwt.RSA2048A, testjwt.RSAAttacker},
+		"PS": {testjwt.RSA2048B, testjwt.RSAAttacker}, "ES": {testjwt.P256A, testjwt.P256Attack},
+		"Ed": {testjwt.Ed25519A, testjwt.EdAttacker},
 	}
 	pick := 0
 	if attacker {
@@ -354,7 +353,7 @@ func FuzzVerify(f *testing.F) {
 		key, signAlg := fzSigner(fx.ring, alg, mode == 1)
 		enc := base64.RawURLEncoding
 		input := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload))
-		sig, err := difftest.Sign(signAlg, key, input, difftest.SignOptions{})
+		sig, err := testjwt.Sign(signAlg, key, input, testjwt.SignOptions{})
 		if err != nil {
 			t.Fatalf("signing %s with %s: %v", signAlg, key.Name, err)
 		}
@@ -380,62 +379,12 @@ func FuzzVerify(f *testing.F) {
 			return
 		}
 		for _, e := range diffCandidates(fx.set, tok.KeyID, string(tok.Alg)) {
-			if fzStdVerify(string(tok.Alg), e.Key, input, sig) {
+			if testjwt.Verify(string(tok.Alg), e.Key, input, sig) {
 				return
 			}
 		}
 		t.Fatalf("Verify accepted a %s signature no candidate key verifies with the standard library", tok.Alg)
 	})
-}
-
-// fzStdVerify checks a JWS signature with the standard library alone.
-func fzStdVerify(alg string, k *difftest.Key, input string, sig []byte) bool {
-	if alg == "EdDSA" {
-		pub, ok := k.Public().(ed25519.PublicKey)
-		return ok && ed25519.Verify(pub, []byte(input), sig)
-	}
-	hash, ok := fzHash(alg)
-	if !ok {
-		return false
-	}
-	if alg[:2] == "HS" {
-		mac := hmac.New(hash.New, k.Secret())
-		mac.Write([]byte(input))
-		return len(k.Secret()) >= hash.Size() && hmac.Equal(mac.Sum(nil), sig)
-	}
-	d := hash.New()
-	d.Write([]byte(input))
-	digest := d.Sum(nil)
-	switch pub := k.Public().(type) {
-	case *rsa.PublicKey:
-		if alg[:2] == "RS" {
-			return rsa.VerifyPKCS1v15(pub, hash, digest, sig) == nil
-		}
-		return rsa.VerifyPSS(pub, hash, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
-	case *ecdsa.PublicKey:
-		size := (pub.Curve.Params().BitSize + 7) / 8
-		if len(sig) != 2*size {
-			return false
-		}
-		return ecdsa.Verify(pub, digest, new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:]))
-	}
-	return false
-}
-
-// fzHash is the hash of a JWS algorithm name.
-func fzHash(alg string) (crypto.Hash, bool) {
-	if len(alg) != 5 {
-		return 0, false
-	}
-	switch alg[2:] {
-	case "256":
-		return crypto.SHA256, true
-	case "384":
-		return crypto.SHA384, true
-	case "512":
-		return crypto.SHA512, true
-	}
-	return 0, false
 }
 
 // FuzzParseJWKS: ParseJWKS never panics, fails only with ErrKeySet, and every
@@ -483,7 +432,7 @@ func FuzzParsePEM(f *testing.F) {
 	}
 	var all []byte
 	for _, k := range fx.ring.Trusted {
-		if k.Kty == difftest.KtyOct {
+		if k.Kty == testjwt.KtyOct {
 			continue
 		}
 		der, err := x509.MarshalPKIXPublicKey(k.Public())
@@ -500,7 +449,7 @@ func FuzzParsePEM(f *testing.F) {
 	f.Add(all)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "fuzz"},
 		NotBefore: time.Unix(1700000000, 0), NotAfter: time.Unix(1900000000, 0)}
-	signer := fx.ring.Key(difftest.P256A).Signer()
+	signer := fx.ring.Key(testjwt.P256A).Signer()
 	if der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, signer.Public(), signer); err == nil {
 		f.Add(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 	}

@@ -1,7 +1,8 @@
 package verifier_test
 
-// Test fixtures: keys generated once per test binary, a token signer built on
-// Go's crypto, and JWK/JWKS writers. Identifiers start with "fx" so that they
+// Test fixtures over internal/testjwt: the fixed keys of its Ring (and one
+// 1024-bit RSA key generated per test binary), a token signer built on Go's
+// crypto, and JWK/JWKS writers. Identifiers start with "fx" so that they
 // cannot collide with helpers of other test files in this package.
 
 import (
@@ -9,11 +10,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/hmac"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"errors"
 	"math/big"
@@ -21,24 +18,30 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
-var (
-	fxRSA       = sync.OnceValue(func() *rsa.PrivateKey { return fxMustRSA(2048) })
-	fxRSAOther  = sync.OnceValue(func() *rsa.PrivateKey { return fxMustRSA(2048) })
-	fxRSA1024   = sync.OnceValue(func() *rsa.PrivateKey { return fxMustRSA(1024) })
-	fxP256      = sync.OnceValue(func() *ecdsa.PrivateKey { return fxMustEC(elliptic.P256()) })
-	fxP384      = sync.OnceValue(func() *ecdsa.PrivateKey { return fxMustEC(elliptic.P384()) })
-	fxP521      = sync.OnceValue(func() *ecdsa.PrivateKey { return fxMustEC(elliptic.P521()) })
-	fxP256Other = sync.OnceValue(func() *ecdsa.PrivateKey { return fxMustEC(elliptic.P256()) })
-	fxEd        = sync.OnceValue(func() ed25519.PrivateKey {
-		_, k, err := ed25519.GenerateKey(rand.Reader)
+// fxRingKey is the private key of the shared ring's key name.
+func fxRingKey[T crypto.Signer](name string) func() T {
+	return func() T {
+		r, err := testjwt.SharedRing()
 		if err != nil {
 			panic(err)
 		}
-		return k
-	})
+		return r.Key(name).Signer().(T)
+	}
+}
+
+var (
+	fxRSA       = fxRingKey[*rsa.PrivateKey](testjwt.RSA2048A)
+	fxRSAOther  = fxRingKey[*rsa.PrivateKey](testjwt.RSA2048B)
+	fxP256      = fxRingKey[*ecdsa.PrivateKey](testjwt.P256A)
+	fxP384      = fxRingKey[*ecdsa.PrivateKey](testjwt.P384)
+	fxP521      = fxRingKey[*ecdsa.PrivateKey](testjwt.P521)
+	fxP256Other = fxRingKey[*ecdsa.PrivateKey](testjwt.P256B)
+	fxEd        = fxRingKey[ed25519.PrivateKey](testjwt.Ed25519A)
+	fxRSA1024   = sync.OnceValue(func() *rsa.PrivateKey { return testjwt.GenerateRSA(1024) })
 )
 
 // HMAC secrets of exactly the hash length, and one too short for any.
@@ -49,23 +52,7 @@ var (
 	fxSecret16 = []byte("0123456789abcdef")
 )
 
-func fxMustRSA(bits int) *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, bits)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
-
-func fxMustEC(c elliptic.Curve) *ecdsa.PrivateKey {
-	k, err := ecdsa.GenerateKey(c, rand.Reader)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
-
-func fxB64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+func fxB64(b []byte) string { return testjwt.Base64URL(b) }
 
 func fxB64s(s string) string { return fxB64([]byte(s)) }
 
@@ -91,59 +78,29 @@ func fxSimple(t testing.TB, alg verifier.Algorithm, key any, kid string) string 
 	return fxToken(t, alg, key, h+`}`, fxDefaultPayload)
 }
 
+// fxHash is the hash of alg's size suffix (SHA-256 for EdDSA).
 func fxHash(alg verifier.Algorithm) crypto.Hash {
-	switch alg[2:] {
-	case "384":
-		return crypto.SHA384
-	case "512":
-		return crypto.SHA512
+	if h, ok := testjwt.HashFor(string(alg)); ok {
+		return h
 	}
 	return crypto.SHA256
 }
 
+// fxDigest hashes msg with h.
 func fxDigest(h crypto.Hash, msg []byte) []byte {
-	switch h {
-	case crypto.SHA384:
-		d := sha512.Sum384(msg)
-		return d[:]
-	case crypto.SHA512:
-		d := sha512.Sum512(msg)
-		return d[:]
-	}
-	d := sha256.Sum256(msg)
-	return d[:]
+	d := h.New()
+	d.Write(msg)
+	return d.Sum(nil)
 }
 
-// fxSign produces the JWS signature of input with Go's crypto.
+// fxSign produces the JWS signature of input with Go's crypto (testjwt.Sign).
 func fxSign(t testing.TB, alg verifier.Algorithm, key any, input string) []byte {
 	t.Helper()
-	msg := []byte(input)
-	var (
-		sig []byte
-		err error
-	)
-	switch {
-	case alg == verifier.EdDSA:
-		sig = ed25519.Sign(key.(ed25519.PrivateKey), msg)
-	case strings.HasPrefix(string(alg), "HS"):
-		h := hmac.New(fxHash(alg).New, key.([]byte))
-		h.Write(msg)
-		sig = h.Sum(nil)
-	case strings.HasPrefix(string(alg), "RS"):
-		sig, err = rsa.SignPKCS1v15(rand.Reader, key.(*rsa.PrivateKey), fxHash(alg), fxDigest(fxHash(alg), msg))
-	case strings.HasPrefix(string(alg), "PS"):
-		sig, err = rsa.SignPSS(rand.Reader, key.(*rsa.PrivateKey), fxHash(alg), fxDigest(fxHash(alg), msg),
-			&rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
-	case strings.HasPrefix(string(alg), "ES"):
-		k := key.(*ecdsa.PrivateKey)
-		var r, s *big.Int
-		r, s, err = ecdsa.Sign(rand.Reader, k, fxDigest(fxHash(alg), msg))
-		if err == nil {
-			sig = fxRawRS(k.Curve, r, s)
-		}
-	default:
-		err = errors.New("fxSign: unknown alg " + string(alg))
+	k, err := testjwt.NewKey("fx", key)
+	if err != nil {
+		t.Fatal(err)
 	}
+	sig, err := testjwt.Sign(string(alg), k, input, testjwt.SignOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,42 +109,18 @@ func fxSign(t testing.TB, alg verifier.Algorithm, key any, input string) []byte 
 
 // fxRawRS encodes r||s at the curve's coordinate size, as JWS requires.
 func fxRawRS(c elliptic.Curve, r, s *big.Int) []byte {
-	size := (c.Params().BitSize + 7) / 8
-	out := make([]byte, 2*size)
-	r.FillBytes(out[:size])
-	s.FillBytes(out[size:])
-	return out
+	return testjwt.RawECDSA(c.Params().BitSize, r, s)
 }
 
 // fxJWK writes the public JWK of key (a private or public key, or []byte for
 // oct) with the given extra members, e.g. `"kid":"a","alg":"RS256"`.
 func fxJWK(t testing.TB, key any, extra string) string {
 	t.Helper()
-	var body string
-	switch k := key.(type) {
-	case *rsa.PrivateKey:
-		return fxJWK(t, &k.PublicKey, extra)
-	case *ecdsa.PrivateKey:
-		return fxJWK(t, &k.PublicKey, extra)
-	case ed25519.PrivateKey:
-		return fxJWK(t, k.Public(), extra)
-	case *rsa.PublicKey:
-		body = `"kty":"RSA","n":"` + fxB64(k.N.Bytes()) + `","e":"` + fxB64(big.NewInt(int64(k.E)).Bytes()) + `"`
-	case *ecdsa.PublicKey:
-		pt, err := k.Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		size := (len(pt) - 1) / 2
-		crv := map[int]string{32: "P-256", 48: "P-384", 66: "P-521"}[size]
-		body = `"kty":"EC","crv":"` + crv + `","x":"` + fxB64(pt[1:1+size]) + `","y":"` + fxB64(pt[1+size:]) + `"`
-	case ed25519.PublicKey:
-		body = `"kty":"OKP","crv":"Ed25519","x":"` + fxB64(k) + `"`
-	case []byte:
-		body = `"kty":"oct","k":"` + fxB64(k) + `"`
-	default:
-		t.Fatalf("fxJWK: unsupported key %T", key)
+	kty, members, err := testjwt.PublicMembers(key)
+	if err != nil {
+		t.Fatalf("fxJWK: %v", err)
 	}
+	body := `"kty":"` + kty + `",` + members
 	if extra != "" {
 		body += "," + extra
 	}

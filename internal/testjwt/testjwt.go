@@ -1,106 +1,65 @@
-// Package testjwt is the test keys and token minting that every test of the module shares
-// (the plugin's unit and behaviour tests, the testing tools): keys generated once per
-// process with Go's crypto, their JWK, JWKS and PEM forms, and tokens signed with them.
-// Test code only: the keys are throwaway.
+// Package testjwt is the test keys and token minting that every test of the
+// module shares: the plugin's unit and behaviour tests, the verifier's tests,
+// its differential generator (verifier/internal/difftest), the conformance
+// token generator (plugin/testdata/gen) and the testing tools.
+//
+//   - keys.go: Key (one private key or HMAC secret with a stable name) and
+//     Ring, the fixed keys of every supported type, derived from their names
+//     or parsed from PEM constants (keys_rsa.go, which also holds the RSA key
+//     Envoy's jwt_authn tests print): the same in every run and on every
+//     platform.
+//   - sign.go: Sign and SignToken (JWS signatures and compact tokens, with
+//     Go's crypto alone, sharing no code with the verifier) and Verify, the
+//     standard library's verdict on a signature.
+//   - jwk.go: the public JWK members of a key.
+//   - testjwt.go: Keyring, the plugin tests' named keys with their JWK, JWKS
+//     and PEM forms and a one-call token minter.
+//
+// Test code only: the keys are published in this repository. It depends on
+// the standard library alone, so that the verifier's benchmarks built on it
+// run inside the wasm (GOOS=wasip1) and nothing here can form an import
+// cycle with the packages it tests.
 package testjwt
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
-	"math/big"
 	"strings"
-	"sync"
 	"testing"
 )
 
-// Keys are generated once per process (RSA generation is slow); tokens are minted per test.
-
-// TestKey is one signing key with its public JWK.
+// TestKey is one signing key under a kid and alg, with its public JWK.
 type TestKey struct {
-	Alg    string
-	Kid    string
-	signer crypto.Signer // RSA, ECDSA, Ed25519
-	secret []byte        // HMAC
-	JWK    string        // the public JWK (the secret for HMAC)
+	Alg string
+	Kid string
+	JWK string // the public JWK (the secret for HMAC)
+	key *Key
 }
 
-// Keyring is the process's test keys: two RSA keys, and one each of ES256, HS256, EdDSA.
+// Keyring is the plugin tests' keys: two RSA keys, and one each of ES256,
+// HS256, EdDSA, all from the shared Ring.
 type Keyring struct {
 	RS256, RS256b, ES256, HS256, EdDSA *TestKey
 }
 
-var (
-	keysOnce sync.Once
-	keysVal  Keyring
-)
-
-// Keys returns the process's test keys.
+// Keys returns the test keys.
 func Keys(t testing.TB) Keyring {
 	t.Helper()
-	keysOnce.Do(func() {
-		keysVal = Keyring{
-			RS256:  newRSAKey("rsa-1"),
-			RS256b: newRSAKey("rsa-2"),
-			ES256:  newECKey("ec-1"),
-			HS256:  newHMACKey("hmac-1"),
-			EdDSA:  newEdKey("ed-1"),
-		}
-	})
-	return keysVal
-}
-
-// Base64URL is base64url without padding, as JWS uses it.
-func Base64URL(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
-
-func b64(b []byte) string { return Base64URL(b) }
-
-func newRSAKey(kid string) *TestKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	r, err := SharedRing()
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	e := big.NewInt(int64(k.E)).Bytes()
-	return &TestKey{Alg: "RS256", Kid: kid, signer: k,
-		JWK: `{"kty":"RSA","alg":"RS256","use":"sig","kid":"` + kid + `","n":"` + b64(k.N.Bytes()) + `","e":"` + b64(e) + `"}`}
-}
-
-func newECKey(kid string) *TestKey {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		panic(err)
+	named := func(name, alg, kid string) *TestKey {
+		k := r.Key(name)
+		return &TestKey{Alg: alg, Kid: kid, JWK: JWK(k, kid, alg), key: k}
 	}
-	x, y := make([]byte, 32), make([]byte, 32)
-	k.X.FillBytes(x)
-	k.Y.FillBytes(y)
-	return &TestKey{Alg: "ES256", Kid: kid, signer: k,
-		JWK: `{"kty":"EC","alg":"ES256","crv":"P-256","kid":"` + kid + `","x":"` + b64(x) + `","y":"` + b64(y) + `"}`}
-}
-
-func newHMACKey(kid string) *TestKey {
-	s := make([]byte, 32)
-	if _, err := rand.Read(s); err != nil {
-		panic(err)
+	return Keyring{
+		RS256:  named(RSA2048A, "RS256", "rsa-1"),
+		RS256b: named(RSA2048B, "RS256", "rsa-2"),
+		ES256:  named(P256A, "ES256", "ec-1"),
+		HS256:  named(HMAC32, "HS256", "hmac-1"),
+		EdDSA:  named(Ed25519A, "EdDSA", "ed-1"),
 	}
-	return &TestKey{Alg: "HS256", Kid: kid, secret: s,
-		JWK: `{"kty":"oct","alg":"HS256","kid":"` + kid + `","k":"` + b64(s) + `"}`}
-}
-
-func newEdKey(kid string) *TestKey {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		panic(err)
-	}
-	return &TestKey{Alg: "EdDSA", Kid: kid, signer: priv,
-		JWK: `{"kty":"OKP","alg":"EdDSA","crv":"Ed25519","kid":"` + kid + `","x":"` + b64(pub) + `"}`}
 }
 
 // JWKS is a JWKS of the keys' public halves.
@@ -114,7 +73,7 @@ func JWKS(ks ...*TestKey) string {
 
 // PEM is the PKIX PEM of the key's public half.
 func (k *TestKey) PEM() string {
-	der, err := x509.MarshalPKIXPublicKey(k.signer.Public())
+	der, err := x509.MarshalPKIXPublicKey(k.key.Public())
 	if err != nil {
 		panic(err)
 	}
@@ -128,34 +87,9 @@ func (k *TestKey) Token(claims string) string {
 
 // TokenWithHeader signs claims under the given protected header.
 func (k *TestKey) TokenWithHeader(header, claims string) string {
-	input := b64([]byte(header)) + "." + b64([]byte(claims))
-	return input + "." + b64(k.sign(input))
-}
-
-func (k *TestKey) sign(input string) []byte {
-	sum := sha256.Sum256([]byte(input))
-	switch s := k.signer.(type) {
-	case nil:
-		m := hmac.New(sha256.New, k.secret)
-		m.Write([]byte(input))
-		return m.Sum(nil)
-	case *rsa.PrivateKey:
-		sig, err := rsa.SignPKCS1v15(rand.Reader, s, crypto.SHA256, sum[:])
-		if err != nil {
-			panic(err)
-		}
-		return sig
-	case *ecdsa.PrivateKey:
-		r, ss, err := ecdsa.Sign(rand.Reader, s, sum[:])
-		if err != nil {
-			panic(err)
-		}
-		out := make([]byte, 64)
-		r.FillBytes(out[:32])
-		ss.FillBytes(out[32:])
-		return out
-	case ed25519.PrivateKey:
-		return ed25519.Sign(s, []byte(input))
+	tok, err := SignToken(k.Alg, k.key, header, claims)
+	if err != nil {
+		panic(err) // a ring key under an alg it can sign
 	}
-	panic("unknown key")
+	return tok
 }

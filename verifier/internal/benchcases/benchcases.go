@@ -6,12 +6,12 @@
 package benchcases
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier/internal/difftest"
 )
@@ -27,7 +27,7 @@ type Case struct {
 // benchmarks can run the same operation on the same bytes.
 type Token struct {
 	Alg     string
-	Key     *difftest.Key // signer; Key.Public() verifies
+	Key     *testjwt.Key // signer; Key.Public() verifies
 	Kid     string
 	Compact string
 }
@@ -45,17 +45,17 @@ var Now = difftest.Now
 // algKeys are the algorithms benchmarked, with the key each signs with:
 // RSA 2048 bits, P-256, Ed25519 and a 32-byte HMAC secret.
 var algKeys = []struct{ alg, key string }{
-	{"RS256", difftest.RSA2048A},
-	{"PS256", difftest.RSA2048A},
-	{"ES256", difftest.P256A},
-	{"EdDSA", difftest.Ed25519A},
-	{"HS256", difftest.HMAC32},
+	{"RS256", testjwt.RSA2048A},
+	{"PS256", testjwt.RSA2048A},
+	{"ES256", testjwt.P256A},
+	{"EdDSA", testjwt.Ed25519A},
+	{"HS256", testjwt.HMAC32},
 }
 
 // Fixture is what the cases share: the key ring, one token per algorithm
 // and the JWKS that publishes the four keys.
 type Fixture struct {
-	Ring   *difftest.Ring
+	Ring   *testjwt.Ring
 	Tokens []Token
 	JWKS   []byte
 	Keys   *verifier.KeySet
@@ -63,7 +63,7 @@ type Fixture struct {
 
 // NewFixture signs the benchmark tokens and parses their JWKS.
 func NewFixture() (*Fixture, error) {
-	ring, err := difftest.NewRing()
+	ring, err := testjwt.NewRing()
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func NewFixture() (*Fixture, error) {
 			Set("email", difftest.Quote("user@example.com")).
 			Set("roles", difftest.StringArray("admin", "user"))
 		header := difftest.Object{}.Set("alg", difftest.Quote(ak.alg)).Set("typ", `"JWT"`).Set("kid", difftest.Quote(kid))
-		compact, err := sign(ak.alg, key, header.String(), payload.String())
+		compact, err := testjwt.SignToken(ak.alg, key, header.String(), payload.String())
 		if err != nil {
 			return nil, err
 		}
@@ -104,24 +104,13 @@ func NewFixture() (*Fixture, error) {
 	return f, nil
 }
 
-func containsKey(entries []difftest.Entry, k *difftest.Key) bool {
+func containsKey(entries []difftest.Entry, k *testjwt.Key) bool {
 	for _, e := range entries {
 		if e.Key == k {
 			return true
 		}
 	}
 	return false
-}
-
-func sign(alg string, key *difftest.Key, header, payload string) (string, error) {
-	b64 := base64.RawURLEncoding
-	enc := func(s string) string { return b64.EncodeToString([]byte(s)) }
-	input := enc(header) + "." + enc(payload)
-	sig, err := difftest.Sign(alg, key, input, difftest.SignOptions{})
-	if err != nil {
-		return "", err
-	}
-	return input + "." + b64.EncodeToString(sig), nil
 }
 
 // Cases returns the benchmarks: for each algorithm the filter's whole token

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier/internal/difftest"
 )
@@ -51,7 +52,7 @@ func BenchmarkCases(b *testing.B) {
 // of all.
 func BenchmarkLargeCurves(b *testing.B) {
 	f := setup(b)
-	for _, c := range []struct{ alg, key string }{{"ES384", difftest.P384}, {"ES512", difftest.P521}} {
+	for _, c := range []struct{ alg, key string }{{"ES384", testjwt.P384}, {"ES512", testjwt.P521}} {
 		loop, err := largeCurveCase(f, c.alg, c.key)
 		if err != nil {
 			b.Fatal(err)
@@ -79,7 +80,7 @@ func largeCurveCase(f *Fixture, alg, keyName string) (func(int) error, error) {
 		Set("iat", difftest.Int(Now.Unix()-60)).
 		Set("exp", difftest.Int(Now.Unix()+3600))
 	header := difftest.Object{}.Set("alg", difftest.Quote(alg)).Set("typ", `"JWT"`).Set("kid", difftest.Quote(key.Name))
-	compact, err := sign(alg, key, header.String(), payload.String())
+	compact, err := testjwt.SignToken(alg, key, header.String(), payload.String())
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"math/rand"
 	"strings"
 	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 )
 
 // Case is one generated token with everything needed to judge it: the key
@@ -38,13 +40,13 @@ const (
 // mutation wants applied on the way.
 type draft struct {
 	set       *KeySet
-	signer    *Key
+	signer    *testjwt.Key
 	alg       string // the alg the signature is made with
 	header    Object
 	payload   Object
 	rawHeader *string // replaces header.String() when set
 	rawBody   *string // replaces payload.String() when set
-	signOpt   SignOptions
+	signOpt   testjwt.SignOptions
 	unencoded bool                // sign over the raw payload (RFC 7797 b64:false)
 	sig       func([]byte) []byte // edits the signature bytes
 	compact   func(string) string // edits the finished token
@@ -58,13 +60,13 @@ type draft struct {
 // where the algorithm is randomized, which never changes a verdict).
 type Generator struct {
 	rng   *rand.Rand
-	ring  *Ring
+	ring  *testjwt.Ring
 	sets  []*KeySet
 	index int
 }
 
 // NewGenerator returns a generator over ring's keys.
-func NewGenerator(seed int64, ring *Ring) *Generator {
+func NewGenerator(seed int64, ring *testjwt.Ring) *Generator {
 	return &Generator{rng: rand.New(rand.NewSource(seed)), ring: ring, sets: KeySets(ring)}
 }
 
@@ -131,7 +133,7 @@ func (g *Generator) finish(d *draft, kind string) (Case, error) {
 	if d.unencoded {
 		input = h + "." + body
 	}
-	sig, err := Sign(d.alg, d.signer, input, d.signOpt)
+	sig, err := testjwt.Sign(d.alg, d.signer, input, d.signOpt)
 	if err != nil {
 		return Case{}, fmt.Errorf("difftest: case %d (%s): %w", g.index, kind, err)
 	}
@@ -176,7 +178,7 @@ func (g *Generator) base() *draft {
 	case 5:
 		d.header = d.header.Set("typ", `"at+jwt"`)
 	case 6:
-		d.header = d.header.Set("x5t", Quote(b64.EncodeToString(seedBytes(fmt.Sprint(g.index), 20))))
+		d.header = d.header.Set("x5t", Quote(b64.EncodeToString(testjwt.SeedBytes(fmt.Sprint(g.index), 20))))
 	}
 	g.shuffle(d.header)
 
@@ -187,12 +189,12 @@ func (g *Generator) base() *draft {
 
 // algFor picks an alg a key can sign under without being weak: HMAC secrets
 // only with hashes no longer than themselves (RFC 7518 §3.2).
-func (g *Generator) algFor(k *Key) string {
+func (g *Generator) algFor(k *testjwt.Key) string {
 	algs := k.Algs()
-	if k.Kty == KtyOct {
+	if k.Kty == testjwt.KtyOct {
 		var ok []string
 		for _, a := range algs {
-			if h, _ := hashFor(a); h.Size() <= len(k.secret) {
+			if h, _ := testjwt.HashFor(a); h.Size() <= len(k.Secret()) {
 				ok = append(ok, a)
 			}
 		}
@@ -255,7 +257,7 @@ func (g *Generator) claims(d *draft) Object {
 		o = o.Set("iat", Int(now-int64(g.rng.Intn(3600))))
 	}
 	if g.rng.Intn(3) == 0 {
-		o = o.Set("jti", Quote(fmt.Sprintf("%x", seedBytes(fmt.Sprint("jti", g.index), 8))))
+		o = o.Set("jti", Quote(fmt.Sprintf("%x", testjwt.SeedBytes(fmt.Sprint("jti", g.index), 8))))
 	}
 	for range g.rng.Intn(4) {
 		switch g.rng.Intn(7) {
@@ -294,7 +296,7 @@ func (d *draft) setAlg(alg string) {
 }
 
 // keyCanSign reports whether k signs under alg.
-func keyCanSign(k *Key, alg string) bool {
+func keyCanSign(k *testjwt.Key, alg string) bool {
 	for _, a := range k.Algs() {
 		if a == alg {
 			return true

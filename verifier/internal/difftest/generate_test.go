@@ -3,6 +3,8 @@ package difftest
 import (
 	"strings"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 )
 
 // TestGeneratorIsDeterministic: the same seed gives the same kinds, key
@@ -10,7 +12,7 @@ import (
 // where the signature is randomized (ECDSA, RSA-PSS), which keeps its length
 // (raw r||s and PSS are fixed-size).
 func TestGeneratorIsDeterministic(t *testing.T) {
-	ring, err := NewRing()
+	ring, err := testjwt.NewRing()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 // TestExampleMakesEveryKind: every kind can be drawn on demand, which the
 // named difference tests rely on.
 func TestExampleMakesEveryKind(t *testing.T) {
-	ring, err := NewRing()
+	ring, err := testjwt.NewRing()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +72,7 @@ func TestExampleMakesEveryKind(t *testing.T) {
 // TestKeySetsPublishTheirEntries: each scenario's JWKS holds its entries
 // (with their kid and alg) and its noise keys.
 func TestKeySetsPublishTheirEntries(t *testing.T) {
-	ring, err := NewRing()
+	ring, err := testjwt.NewRing()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package difftest
 import (
 	"encoding/base64"
 	"strings"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 )
 
 // KeySet is a JWKS scenario: the entries a verifier must use, in publication
@@ -26,25 +28,25 @@ const (
 )
 
 // KeySets builds the scenarios over a ring's trusted keys.
-func KeySets(r *Ring) []*KeySet {
+func KeySets(r *testjwt.Ring) []*KeySet {
 	k := r.Key
 	kidAlg := []Entry{
-		{k(RSA2048A), "rsa-2048-a-rs256", "RS256"},
-		{k(RSA2048A), "rsa-2048-a-ps384", "PS384"},
-		{k(RSA2048B), "rsa-2048-b-ps256", "PS256"},
-		{k(RSA2048B), "rsa-2048-b-rs512", "RS512"},
-		{k(RSA3072), "rsa-3072-rs384", "RS384"},
-		{k(RSA3072), "rsa-3072-ps512", "PS512"},
-		{k(P256A), P256A, "ES256"},
-		{k(P256B), P256B, "ES256"},
-		{k(P384), P384, "ES384"},
-		{k(P521), P521, "ES512"},
-		{k(Ed25519A), Ed25519A, "EdDSA"},
-		{k(Ed25519B), Ed25519B, "EdDSA"},
-		{k(HMAC32), HMAC32, "HS256"},
-		{k(HMAC48), HMAC48, "HS384"},
-		{k(HMAC64), HMAC64, "HS512"},
-		{k(HMAC80), HMAC80, "HS256"},
+		{k(testjwt.RSA2048A), "rsa-2048-a-rs256", "RS256"},
+		{k(testjwt.RSA2048A), "rsa-2048-a-ps384", "PS384"},
+		{k(testjwt.RSA2048B), "rsa-2048-b-ps256", "PS256"},
+		{k(testjwt.RSA2048B), "rsa-2048-b-rs512", "RS512"},
+		{k(testjwt.RSA3072), "rsa-3072-rs384", "RS384"},
+		{k(testjwt.RSA3072), "rsa-3072-ps512", "PS512"},
+		{k(testjwt.P256A), testjwt.P256A, "ES256"},
+		{k(testjwt.P256B), testjwt.P256B, "ES256"},
+		{k(testjwt.P384), testjwt.P384, "ES384"},
+		{k(testjwt.P521), testjwt.P521, "ES512"},
+		{k(testjwt.Ed25519A), testjwt.Ed25519A, "EdDSA"},
+		{k(testjwt.Ed25519B), testjwt.Ed25519B, "EdDSA"},
+		{k(testjwt.HMAC32), testjwt.HMAC32, "HS256"},
+		{k(testjwt.HMAC48), testjwt.HMAC48, "HS384"},
+		{k(testjwt.HMAC64), testjwt.HMAC64, "HS512"},
+		{k(testjwt.HMAC80), testjwt.HMAC80, "HS256"},
 	}
 	var kidOnly, algOnly, bare []Entry
 	for _, key := range r.Trusted {
@@ -55,19 +57,19 @@ func KeySets(r *Ring) []*KeySet {
 		algOnly = append(algOnly, Entry{e.Key, "", e.Alg})
 	}
 	shared := []Entry{
-		{k(RSA2048A), "rsa", "RS256"}, // a rotation: two keys under one kid
-		{k(RSA2048B), "rsa", "RS256"},
-		{k(P256A), "rsa", "ES256"}, // the same kid on another key type
-		{k(HMAC32), "rsa", ""},
-		{k(RSA3072), "", "PS512"},
-		{k(P256B), "", ""},
-		{k(P384), "ec", ""},
-		{k(P521), "ec", "ES512"},
-		{k(Ed25519A), "ed", ""},
-		{k(Ed25519B), "ed", "EdDSA"},
-		{k(HMAC64), "hs", "HS512"},
-		{k(HMAC80), "hs", ""},
-		{k(HMAC48), "", "HS384"},
+		{k(testjwt.RSA2048A), "rsa", "RS256"}, // a rotation: two keys under one kid
+		{k(testjwt.RSA2048B), "rsa", "RS256"},
+		{k(testjwt.P256A), "rsa", "ES256"}, // the same kid on another key type
+		{k(testjwt.HMAC32), "rsa", ""},
+		{k(testjwt.RSA3072), "", "PS512"},
+		{k(testjwt.P256B), "", ""},
+		{k(testjwt.P384), "ec", ""},
+		{k(testjwt.P521), "ec", "ES512"},
+		{k(testjwt.Ed25519A), "ed", ""},
+		{k(testjwt.Ed25519B), "ed", "EdDSA"},
+		{k(testjwt.HMAC64), "hs", "HS512"},
+		{k(testjwt.HMAC80), "hs", ""},
+		{k(testjwt.HMAC48), "", "HS384"},
 	}
 	sets := []*KeySet{
 		{Name: SetKidAlg, Entries: kidAlg},
@@ -102,32 +104,32 @@ func interleave(s *KeySet) string {
 // Kids of noise keys whose material can sign: a token that names one must be
 // refused, since the key was skipped.
 const (
-	NoiseEncKid   = "enc-only"    // RSA2048A material with "use":"enc"
-	NoiseOpsKid   = "ops-encrypt" // P256A material with "key_ops":["encrypt"]
+	NoiseEncKid   = "enc-only"    // testjwt.RSA2048A material with "use":"enc"
+	NoiseOpsKid   = "ops-encrypt" // testjwt.P256A material with "key_ops":["encrypt"]
 	NoiseShortKid = "short"       // a 16-byte HMAC secret with "alg":"HS256"
 )
 
-func shortSecret() []byte { return seedBytes("short", 16) }
+func shortSecret() []byte { return testjwt.SeedBytes("short", 16) }
 
 // noiseJWKs are JWKs a verifier must skip without failing the set. Several
 // reuse trusted key material, so that using one by mistake verifies tokens
 // the oracle refuses and shows up as a disagreement.
-func noiseJWKs(r *Ring) []string {
-	rsaA := keyMembers(r.Key(RSA2048A))
-	p256 := keyMembers(r.Key(P256A))
+func noiseJWKs(r *testjwt.Ring) []string {
+	rsaA := keyMembers(r.Key(testjwt.RSA2048A))
+	p256 := keyMembers(r.Key(testjwt.P256A))
 	weakN := make([]byte, 128) // a 1024-bit odd modulus: weak whatever its factors
-	copy(weakN, seedBytes("weak-rsa", 128))
+	copy(weakN, testjwt.SeedBytes("weak-rsa", 128))
 	weakN[0] |= 0x80
 	weakN[127] |= 1
-	offCurve := p256[:strings.LastIndex(p256, `"y":`)] + `"y":"` + base64.RawURLEncoding.EncodeToString(seedBytes("off-curve", 32)) + `"`
+	offCurve := p256[:strings.LastIndex(p256, `"y":`)] + `"y":"` + base64.RawURLEncoding.EncodeToString(testjwt.SeedBytes("off-curve", 32)) + `"`
 	return []string{
 		`{"kty":"RSA","kid":"` + NoiseEncKid + `","use":"enc",` + rsaA + `}`,
-		`{"kty":"RSA","kid":"` + RSA2048A + `","alg":"ES256",` + rsaA + `}`,
+		`{"kty":"RSA","kid":"` + testjwt.RSA2048A + `","alg":"ES256",` + rsaA + `}`,
 		`{"kty":"RSA","kid":"weak",` + `"n":"` + base64.RawURLEncoding.EncodeToString(weakN) + `","e":"AQAB"}`,
 		`{"kty":"EC","kid":"` + NoiseOpsKid + `","key_ops":["encrypt"],` + p256 + `}`,
 		`{"kty":"EC","kid":"off-curve",` + offCurve + `}`,
-		`{"kty":"EC","kid":"k1","crv":"secp256k1","x":"` + base64.RawURLEncoding.EncodeToString(seedBytes("k1x", 32)) + `","y":"` + base64.RawURLEncoding.EncodeToString(seedBytes("k1y", 32)) + `"}`,
-		`{"kty":"OKP","kid":"ed448","crv":"Ed448","x":"` + base64.RawURLEncoding.EncodeToString(seedBytes("ed448", 57)) + `"}`,
+		`{"kty":"EC","kid":"k1","crv":"secp256k1","x":"` + base64.RawURLEncoding.EncodeToString(testjwt.SeedBytes("k1x", 32)) + `","y":"` + base64.RawURLEncoding.EncodeToString(testjwt.SeedBytes("k1y", 32)) + `"}`,
+		`{"kty":"OKP","kid":"ed448","crv":"Ed448","x":"` + base64.RawURLEncoding.EncodeToString(testjwt.SeedBytes("ed448", 57)) + `"}`,
 		`{"kty":"oct","kid":"` + NoiseShortKid + `","alg":"HS256","k":"` + base64.RawURLEncoding.EncodeToString(shortSecret()) + `"}`,
 		`{"kty":"PQC","kid":"future","pub":"AAAA"}`,
 	}

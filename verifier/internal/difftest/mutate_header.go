@@ -4,6 +4,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"strings"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 )
 
 // allAlgs are the 13 JWS algorithms the verifier supports.
@@ -34,7 +36,7 @@ func headerMutations() []mutation {
 			return KindAlgNotString, nil
 		}},
 		{KindKidChanged, 30, func(g *Generator, d *draft) (string, error) {
-			d.header = d.header.Set("kid", Quote(g.pick("unknown-kid", "../../etc/passwd", "", RSA2048A, P256B, HMAC64)))
+			d.header = d.header.Set("kid", Quote(g.pick("unknown-kid", "../../etc/passwd", "", testjwt.RSA2048A, testjwt.P256B, testjwt.HMAC64)))
 			return KindKidChanged, nil
 		}},
 		{KindKidRemoved, 20, func(g *Generator, d *draft) (string, error) {
@@ -168,7 +170,7 @@ func algSwapUnsigned(g *Generator, d *draft) (string, error) {
 // algConfusion signs HS* with an asymmetric key's public material as the
 // secret, under the kid of that key: the classic RS256 -> HS256 attack.
 func algConfusion(g *Generator, d *draft) (string, error) {
-	if d.signer.Kty == KtyOct && !g.retarget(d, g.pick(KtyRSA, KtyEC, KtyOKP), "") {
+	if d.signer.Kty == testjwt.KtyOct && !g.retarget(d, g.pick(testjwt.KtyRSA, testjwt.KtyEC, testjwt.KtyOKP), "") {
 		return algSwapUnsigned(g, d)
 	}
 	var secret []byte
@@ -188,7 +190,7 @@ func algConfusion(g *Generator, d *draft) (string, error) {
 	default:
 		secret = []byte(JWK(Entry{Key: d.signer}))
 	}
-	d.signer = &Key{Name: "confused-" + d.signer.Name, Kty: KtyOct, secret: secret}
+	d.signer = testjwt.MustKey("confused-"+d.signer.Name, secret)
 	d.setAlg(g.pick("HS256", "HS384", "HS512"))
 	return KindAlgConfusion, nil
 }

@@ -4,20 +4,22 @@ import (
 	"crypto/ecdsa"
 	"encoding/asn1"
 	"math/big"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 )
 
 func signatureMutations() []mutation {
 	return []mutation{
 		{KindWrongKey, 30, wrongKey},
 		{KindPSSSalt, 15, func(g *Generator, d *draft) (string, error) {
-			if d.signer.Kty != KtyRSA || d.alg[:2] != "PS" {
-				if !g.retarget(d, KtyRSA, "PS") {
+			if d.signer.Kty != testjwt.KtyRSA || d.alg[:2] != "PS" {
+				if !g.retarget(d, testjwt.KtyRSA, "PS") {
 					return wrongKey(g, d)
 				}
 			}
-			d.signOpt.PSSSaltLength = []int{NoSalt, 20, 64, 100}[g.rng.Intn(4)]
-			if h, _ := hashFor(d.alg); h.Size() == d.signOpt.PSSSaltLength {
-				d.signOpt.PSSSaltLength = NoSalt
+			d.signOpt.PSSSaltLength = []int{testjwt.NoSalt, 20, 64, 100}[g.rng.Intn(4)]
+			if h, _ := testjwt.HashFor(d.alg); h.Size() == d.signOpt.PSSSaltLength {
+				d.signOpt.PSSSaltLength = testjwt.NoSalt
 			}
 			return KindPSSSalt, nil
 		}},
@@ -44,7 +46,7 @@ func signatureMutations() []mutation {
 			if !g.toECDSA(d) {
 				return wrongKey(g, d)
 			}
-			size := (d.signer.signer.(*ecdsa.PrivateKey).Curve.Params().BitSize + 7) / 8
+			size := (d.signer.Signer().(*ecdsa.PrivateKey).Curve.Params().BitSize + 7) / 8
 			d.sig = func(sig []byte) []byte {
 				der, err := asn1.Marshal(struct{ R, S *big.Int }{
 					new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:]),
@@ -72,7 +74,7 @@ func signatureMutations() []mutation {
 			return KindSigLength, nil
 		}},
 		{KindEdDSALength, 10, func(g *Generator, d *draft) (string, error) {
-			if d.signer.Kty != KtyOKP && !g.retarget(d, KtyOKP, "") {
+			if d.signer.Kty != testjwt.KtyOKP && !g.retarget(d, testjwt.KtyOKP, "") {
 				return wrongKey(g, d)
 			}
 			if g.rng.Intn(2) == 0 {
@@ -83,12 +85,12 @@ func signatureMutations() []mutation {
 			return KindEdDSALength, nil
 		}},
 		{KindWeakHMAC, 15, func(g *Generator, d *draft) (string, error) {
-			e, ok := g.entryWhere(d, func(e Entry) bool { return e.Key.Kty == KtyOct && len(e.Key.secret) < 64 })
+			e, ok := g.entryWhere(d, func(e Entry) bool { return e.Key.Kty == testjwt.KtyOct && len(e.Key.Secret()) < 64 })
 			if !ok {
 				return wrongKey(g, d)
 			}
 			alg := "HS512"
-			if len(e.Key.secret) < 48 && g.rng.Intn(2) == 0 {
+			if len(e.Key.Secret()) < 48 && g.rng.Intn(2) == 0 {
 				alg = "HS384"
 			}
 			d.useEntry(e, alg)
@@ -102,13 +104,13 @@ func signatureMutations() []mutation {
 			}
 			switch g.rng.Intn(3) {
 			case 0:
-				d.signer, d.alg = g.ring.Key(RSA2048A), "RS256"
+				d.signer, d.alg = g.ring.Key(testjwt.RSA2048A), "RS256"
 				d.header = d.header.Set("kid", Quote(NoiseEncKid))
 			case 1:
-				d.signer, d.alg = g.ring.Key(P256A), "ES256"
+				d.signer, d.alg = g.ring.Key(testjwt.P256A), "ES256"
 				d.header = d.header.Set("kid", Quote(NoiseOpsKid))
 			default:
-				d.signer, d.alg = &Key{Name: NoiseShortKid, Kty: KtyOct, secret: shortSecret()}, "HS256"
+				d.signer, d.alg = testjwt.MustKey(NoiseShortKid, shortSecret()), "HS256"
 				d.header = d.header.Set("kid", Quote(NoiseShortKid))
 			}
 			d.header = d.header.Set("alg", Quote(d.alg))
@@ -120,10 +122,10 @@ func signatureMutations() []mutation {
 // wrongKey signs with an unpublished key of the signer's type where one
 // exists (else the RSA one), keeping the header as it is.
 func wrongKey(g *Generator, d *draft) (string, error) {
-	name := map[string]string{KtyRSA: RSAAttacker, KtyEC: P256Attack, KtyOKP: EdAttacker, KtyOct: HMACAttack}[d.signer.Kty]
+	name := map[string]string{testjwt.KtyRSA: testjwt.RSAAttacker, testjwt.KtyEC: testjwt.P256Attack, testjwt.KtyOKP: testjwt.EdAttacker, testjwt.KtyOct: testjwt.HMACAttack}[d.signer.Kty]
 	attacker := g.ring.Key(name)
 	if !keyCanSign(attacker, d.alg) {
-		attacker = g.ring.Key(P256Attack) // a P-384/P-521 token: nothing of that curve is unpublished
+		attacker = g.ring.Key(testjwt.P256Attack) // a P-384/P-521 token: nothing of that curve is unpublished
 		d.setAlg("ES256")
 	}
 	d.signer = attacker
@@ -132,7 +134,7 @@ func wrongKey(g *Generator, d *draft) (string, error) {
 
 // toECDSA moves the draft to an EC key of its set when it is not on one.
 func (g *Generator) toECDSA(d *draft) bool {
-	return d.signer.Kty == KtyEC || g.retarget(d, KtyEC, "")
+	return d.signer.Kty == testjwt.KtyEC || g.retarget(d, testjwt.KtyEC, "")
 }
 
 // ecdsaEdit returns a mutation that rewrites (r, s) of an ECDSA signature.
@@ -141,12 +143,12 @@ func ecdsaEdit(kind string, edit func(g *Generator, n, r, s *big.Int) (*big.Int,
 		if !g.toECDSA(d) {
 			return wrongKey(g, d)
 		}
-		params := d.signer.signer.(*ecdsa.PrivateKey).Curve.Params()
+		params := d.signer.Signer().(*ecdsa.PrivateKey).Curve.Params()
 		size := (params.BitSize + 7) / 8
 		d.sig = func(sig []byte) []byte {
 			r, s := new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
 			r, s = edit(g, params.N, r, s)
-			return RawECDSA(params.BitSize, r, s)
+			return testjwt.RawECDSA(params.BitSize, r, s)
 		}
 		return kind, nil
 	}

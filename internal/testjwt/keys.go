@@ -1,12 +1,4 @@
-// Package difftest builds deterministic JWT test material for the verifier's
-// differential, fuzz and benchmark tests: fixed keys of every supported type,
-// JWKS documents that publish them, a signer that shares no code with the
-// verifier, and a seeded generator of valid and mutated tokens.
-//
-// It is a test helper: nothing in the filter imports it. It uses only the
-// standard library so that the benchmarks built on it also run inside the
-// wasm (GOOS=wasip1).
-package difftest
+package testjwt
 
 import (
 	"crypto"
@@ -18,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"sync"
 )
 
 // Key types, as JWK "kty" spells them.
@@ -29,6 +22,7 @@ const (
 )
 
 // Key is one private test key (or HMAC secret) with a stable name.
+// Sign signs with it; JWK and JWKMembers publish its public half.
 type Key struct {
 	Name   string
 	Kty    string // KtyRSA, KtyEC, KtyOKP or KtyOct
@@ -51,6 +45,37 @@ func (k *Key) Secret() []byte { return k.secret }
 
 // Signer returns the private key (nil for HMAC secrets).
 func (k *Key) Signer() crypto.Signer { return k.signer }
+
+// NewKey wraps a private key (*rsa.PrivateKey, *ecdsa.PrivateKey,
+// ed25519.PrivateKey) or an HMAC secret ([]byte, any length) as a Key.
+func NewKey(name string, private any) (*Key, error) {
+	switch k := private.(type) {
+	case *rsa.PrivateKey:
+		return &Key{Name: name, Kty: KtyRSA, signer: k}, nil
+	case *ecdsa.PrivateKey:
+		crv, ok := curveNames[k.Curve]
+		if !ok {
+			return nil, fmt.Errorf("testjwt: key %s: unsupported curve %s", name, k.Curve.Params().Name)
+		}
+		return &Key{Name: name, Kty: KtyEC, Crv: crv, signer: k}, nil
+	case ed25519.PrivateKey:
+		return &Key{Name: name, Kty: KtyOKP, Crv: "Ed25519", signer: k}, nil
+	case []byte:
+		return &Key{Name: name, Kty: KtyOct, secret: k}, nil
+	}
+	return nil, fmt.Errorf("testjwt: key %s: unsupported private key %T", name, private)
+}
+
+// MustKey is NewKey for keys known to be supported; it panics otherwise.
+func MustKey(name string, private any) *Key {
+	k, err := NewKey(name, private)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+var curveNames = map[elliptic.Curve]string{elliptic.P256(): "P-256", elliptic.P384(): "P-384", elliptic.P521(): "P-521"}
 
 // Algs lists the JWS algorithms this key can sign, strongest hash last.
 func (k *Key) Algs() []string {
@@ -98,6 +123,9 @@ const (
 	HMACAttack  = "attacker-hmac-64"
 )
 
+// SharedRing is the process's one Ring, built on first use.
+var SharedRing = sync.OnceValues(NewRing)
+
 // NewRing builds the fixed keys. EC, Ed25519 and HMAC keys are derived from
 // their names, RSA keys are parsed from the PEM constants, so the ring is the
 // same in every run and on every platform.
@@ -105,7 +133,7 @@ func NewRing() (*Ring, error) {
 	r := &Ring{byName: map[string]*Key{}}
 	add := func(trusted bool, k *Key, err error) error {
 		if err != nil {
-			return fmt.Errorf("difftest: key %s: %w", k.Name, err)
+			return fmt.Errorf("testjwt: key %s: %w", k.Name, err)
 		}
 		r.byName[k.Name] = k
 		if trusted {
@@ -146,8 +174,10 @@ func NewRing() (*Ring, error) {
 	return r, nil
 }
 
-// seedBytes derives n deterministic bytes from a key name.
-func seedBytes(name string, n int) []byte {
+// SeedBytes derives n deterministic bytes from a name (SHA-512 of
+// "difftest/<name>/<counter>", the derivation the differential corpus was
+// first built with). Every fixed EC, Ed25519 and HMAC key comes from it.
+func SeedBytes(name string, n int) []byte {
 	var out []byte
 	for i := 0; len(out) < n; i++ {
 		sum := sha512.Sum512([]byte(fmt.Sprintf("difftest/%s/%d", name, i)))
@@ -177,7 +207,7 @@ func rsaKey(name, pemText string) (*Key, error) {
 func ecKey(name string, curve elliptic.Curve, crv string) (*Key, error) {
 	k := &Key{Name: name, Kty: KtyEC, Crv: crv}
 	size := (curve.Params().BitSize + 7) / 8
-	scalar := seedBytes(name, size)
+	scalar := SeedBytes(name, size)
 	if crv == "P-521" {
 		scalar[0] &= 0x01 // keep the scalar below 2^521 and so (almost surely) below N
 	}
@@ -190,9 +220,9 @@ func ecKey(name string, curve elliptic.Curve, crv string) (*Key, error) {
 }
 
 func edKey(name string) *Key {
-	return &Key{Name: name, Kty: KtyOKP, Crv: "Ed25519", signer: ed25519.NewKeyFromSeed(seedBytes(name, ed25519.SeedSize))}
+	return &Key{Name: name, Kty: KtyOKP, Crv: "Ed25519", signer: ed25519.NewKeyFromSeed(SeedBytes(name, ed25519.SeedSize))}
 }
 
 func hmacKey(name string, n int) *Key {
-	return &Key{Name: name, Kty: KtyOct, secret: seedBytes(name, n)}
+	return &Key{Name: name, Kty: KtyOct, secret: SeedBytes(name, n)}
 }

@@ -1,4 +1,4 @@
-package difftest
+package testjwt
 
 import (
 	"crypto"
@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"fmt"
 	"math/big"
 )
@@ -22,8 +23,8 @@ type SignOptions struct {
 // NoSalt asks for an RSA-PSS signature with an empty salt.
 const NoSalt = -1
 
-// hashFor returns the hash of a JWS algorithm ("" and false for unknown).
-func hashFor(alg string) (crypto.Hash, bool) {
+// HashFor returns the hash of a JWS algorithm (0 and false for unknown).
+func HashFor(alg string) (crypto.Hash, bool) {
 	if len(alg) != 5 {
 		return 0, false
 	}
@@ -47,17 +48,17 @@ func Sign(alg string, key *Key, signingInput string, opt SignOptions) ([]byte, e
 	if alg == "EdDSA" {
 		priv, ok := key.signer.(ed25519.PrivateKey)
 		if !ok {
-			return nil, fmt.Errorf("difftest: EdDSA needs an Ed25519 key, not %s", key.Name)
+			return nil, fmt.Errorf("testjwt: EdDSA needs an Ed25519 key, not %s", key.Name)
 		}
 		return ed25519.Sign(priv, []byte(signingInput)), nil
 	}
-	h, ok := hashFor(alg)
+	h, ok := HashFor(alg)
 	if !ok {
-		return nil, fmt.Errorf("difftest: cannot sign with alg %q", alg)
+		return nil, fmt.Errorf("testjwt: cannot sign with alg %q", alg)
 	}
 	if alg[:2] == "HS" {
 		if key.secret == nil {
-			return nil, fmt.Errorf("difftest: %s needs an HMAC secret, %s has none", alg, key.Name)
+			return nil, fmt.Errorf("testjwt: %s needs an HMAC secret, %s has none", alg, key.Name)
 		}
 		mac := hmac.New(h.New, key.secret)
 		mac.Write([]byte(signingInput))
@@ -70,7 +71,7 @@ func Sign(alg string, key *Key, signingInput string, opt SignOptions) ([]byte, e
 	case "RS", "PS":
 		priv, ok := key.signer.(*rsa.PrivateKey)
 		if !ok {
-			return nil, fmt.Errorf("difftest: %s needs an RSA key, not %s", alg, key.Name)
+			return nil, fmt.Errorf("testjwt: %s needs an RSA key, not %s", alg, key.Name)
 		}
 		if alg[0] == 'R' {
 			return rsa.SignPKCS1v15(rand.Reader, priv, h, digest)
@@ -86,7 +87,7 @@ func Sign(alg string, key *Key, signingInput string, opt SignOptions) ([]byte, e
 	case "ES":
 		priv, ok := key.signer.(*ecdsa.PrivateKey)
 		if !ok {
-			return nil, fmt.Errorf("difftest: %s needs an EC key, not %s", alg, key.Name)
+			return nil, fmt.Errorf("testjwt: %s needs an EC key, not %s", alg, key.Name)
 		}
 		r, s, err := ecdsa.Sign(rand.Reader, priv, digest)
 		if err != nil {
@@ -94,7 +95,7 @@ func Sign(alg string, key *Key, signingInput string, opt SignOptions) ([]byte, e
 		}
 		return RawECDSA(priv.Curve.Params().BitSize, r, s), nil
 	}
-	return nil, fmt.Errorf("difftest: cannot sign with alg %q", alg)
+	return nil, fmt.Errorf("testjwt: cannot sign with alg %q", alg)
 }
 
 // RawECDSA encodes r and s as the JWS raw signature: two big-endian integers
@@ -115,3 +116,55 @@ func copyTail(dst, src []byte) {
 	}
 	copy(dst[len(dst)-len(src):], src)
 }
+
+// SignToken signs header and payload JSON (written verbatim, so tests can
+// craft any bytes) with key under alg and returns the compact JWS.
+func SignToken(alg string, key *Key, header, payload string) (string, error) {
+	input := Base64URL([]byte(header)) + "." + Base64URL([]byte(payload))
+	sig, err := Sign(alg, key, input, SignOptions{})
+	if err != nil {
+		return "", err
+	}
+	return input + "." + Base64URL(sig), nil
+}
+
+// Verify checks a JWS signature with the standard library alone: an oracle
+// that shares no code with the verifier. HS* needs a secret at least as long
+// as its hash (RFC 7518 §3.2); PS* a salt of the hash length.
+func Verify(alg string, key *Key, signingInput string, sig []byte) bool {
+	if alg == "EdDSA" {
+		pub, ok := key.Public().(ed25519.PublicKey)
+		return ok && ed25519.Verify(pub, []byte(signingInput), sig)
+	}
+	h, ok := HashFor(alg)
+	if !ok {
+		return false
+	}
+	if alg[:2] == "HS" {
+		mac := hmac.New(h.New, key.Secret())
+		mac.Write([]byte(signingInput))
+		return len(key.Secret()) >= h.Size() && hmac.Equal(mac.Sum(nil), sig)
+	}
+	d := h.New()
+	d.Write([]byte(signingInput))
+	digest := d.Sum(nil)
+	switch pub := key.Public().(type) {
+	case *rsa.PublicKey:
+		switch alg[:2] {
+		case "RS":
+			return rsa.VerifyPKCS1v15(pub, h, digest, sig) == nil
+		case "PS":
+			return rsa.VerifyPSS(pub, h, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
+		}
+	case *ecdsa.PublicKey:
+		size := (pub.Curve.Params().BitSize + 7) / 8
+		if alg[:2] != "ES" || len(sig) != 2*size {
+			return false
+		}
+		return ecdsa.Verify(pub, digest, new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:]))
+	}
+	return false
+}
+
+// Base64URL is base64url without padding, as JWS uses it.
+func Base64URL(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
