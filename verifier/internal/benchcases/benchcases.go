@@ -160,8 +160,7 @@ func deepToken(inHeader bool) string {
 	if !inHeader {
 		h, p = `{"alg":"HS256"}`, `{"x":`+strings.Repeat("[", depth)+strings.Repeat("]", depth)+`}`
 	}
-	b64 := base64.RawURLEncoding.EncodeToString
-	return b64([]byte(h)) + "." + b64([]byte(p)) + ".c2ln"
+	return testjwt.Base64URL([]byte(h)) + "." + testjwt.Base64URL([]byte(p)) + ".c2ln"
 }
 
 // refuseLoop parses compact n times and expects want each time.
