@@ -43,7 +43,7 @@ build-tinygo:
 
 vet:
 	$(GO) vet ./...
-	GOOS=wasip1 GOARCH=wasm $(GO) vet . ./plugin/... ./verifier/
+	GOOS=wasip1 GOARCH=wasm $(GO) vet . ./plugin/... ./verifier/ ./signer/ ./oauth/
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './$(BUILD)/*'))" || { gofmt -l .; echo 'gofmt: files above need formatting'; exit 1; }
 
 # make test: the README's test command (CI runs it through .ci/run).
@@ -57,7 +57,9 @@ TEST_ENV  = JWT_WASM=$(abspath $(WASM)) JWT_WAZERO_CACHE=$(abspath $(BUILD))/waz
 # Fuzz targets as package:name.
 FUZZ_TARGETS = ./verifier/:FuzzParse ./verifier/:FuzzParseJWKS ./verifier/:FuzzParsePEM \
 	./verifier/:FuzzVerify ./verifier/:FuzzDER ./testing/host/:FuzzDecodePairs \
-	./plugin/:FuzzConfig ./plugin/:FuzzRemoveQueryParam ./plugin/request/:FuzzQueryAndCookies
+	./plugin/:FuzzConfig ./plugin/:FuzzRemoveQueryParam ./plugin/request/:FuzzQueryAndCookies \
+	./signer/:FuzzSignMembers ./signer/:FuzzParseJWKS \
+	./oauth/:FuzzDPoPVerify ./oauth/:FuzzNormalizeHTU ./oauth/:FuzzProtectedResource
 TEST_FUZZTIME ?= 15s
 FUZZTIME  ?= 10m
 
@@ -83,6 +85,9 @@ bench: build
 bench-wasm: $(WASM)
 	GOOS=wasip1 GOARCH=wasm $(GO) test -c -o $(BUILD)/verifier-bench.wasm ./verifier/internal/benchcases
 	$(GO) run ./testing/cmd/wasmrun -cache $(abspath $(BUILD))/wazero-cache $(BUILD)/verifier-bench.wasm \
+		-test.bench=. -test.benchmem -test.run='^$$' $(addprefix -test.,$(patsubst -%,%,$(BENCHFLAGS)))
+	GOOS=wasip1 GOARCH=wasm $(GO) test -c -o $(BUILD)/signer-bench.wasm ./signer/
+	$(GO) run ./testing/cmd/wasmrun -cache $(abspath $(BUILD))/wazero-cache $(BUILD)/signer-bench.wasm \
 		-test.bench=. -test.benchmem -test.run='^$$' $(addprefix -test.,$(patsubst -%,%,$(BENCHFLAGS)))
 	$(TEST_ENV) $(GO) test -run '^$$' -bench . $(BENCHFLAGS) ./testing/host/
 

@@ -162,6 +162,11 @@ func (c *verifyContext) verifyToken(e request.Extracted, m authMode) (status.Sta
 			cache.insert(entry)
 		}
 	}
+	if p.res.active {
+		if st := c.checkResource(p, e, entry); st != status.OK {
+			return st, p
+		}
+	}
 	c.accept(p, e, entry)
 	return status.OK, p
 }

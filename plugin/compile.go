@@ -44,17 +44,24 @@ type filterConfig struct {
 	// pass over its headers, before anything else happens.
 	sanitizeSet map[string]bool
 
-	reportOnlyHeader string      // x_report_only; "" when off
-	denyBody         *denyBody   // x_deny_response
-	validTokens      requirement // x_require_valid_tokens: every token present must verify
+	reportOnlyHeader string         // x_report_only; "" when off
+	denyBody         *denyBody      // x_deny_response
+	validTokens      requirement    // x_require_valid_tokens: every token present must verify
+	res              configResource // x_protected_resource and what the resource extensions need (resource.go)
+
+	signing *signing // x_signing_keys and the rest of signing.go; nil when unused
 
 	warnings []string // logged at plugin start
 }
 
 type rule struct {
 	match *request.Matcher
-	req   requirement // nil: matching requests pass without verification
-	authz *authorizer // x_authorize: a policy on the verified tokens' claims; nil when absent
+	req   requirement  // nil: matching requests pass without verification
+	authz *authorizer  // x_authorize: a policy on the verified tokens' claims; nil when absent
+	res   ruleResource // step-up and challenges (resource.go)
+	// x_sign and x_backend_token (signing.go); nil when absent
+	sign    *signRule
+	backend *backendTokenRule
 }
 
 // defaultReportOnlyHeader is the x_report_only header when none is named.
@@ -116,7 +123,7 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 			cache = newJwtCache(p.cacheSize, p.cacheMaxBytes)
 		}
 		rt.caches = append(rt.caches, cache)
-		sources = append(sources, request.LocationSource{Issuer: rp.Issuer, Headers: rp.FromHeaders, Params: rp.FromParams, Cookies: rp.FromCookies})
+		sources = append(sources, locationSource(rp))
 		for _, h := range p.sanitize {
 			if !sanitize[h] {
 				rt.allSanitize = append(rt.allSanitize, h)
@@ -164,6 +171,7 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 	if raw.RequireValidTokens {
 		rt.validTokens = everyTokenRequirement{}
 	}
+	compileSigning(raw, rt, env, probs, func(h string) { sanitize[h] = true })
 	rt.sanitizeSet = sanitize
 	// A header whose client copies are removed cannot also keep them.
 	for _, p := range rt.providers {
@@ -174,6 +182,7 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 			}
 		}
 	}
+	compileConfigResource(rt, raw)
 
 	if len(probs.List) > 0 {
 		return nil, probs.List
@@ -222,6 +231,7 @@ func compileProvider(rp *config.RawProvider, index int, env compileEnv, probs *c
 		}
 	}
 	p.ext = request.NewExtractor(request.LocationSource{Issuer: rp.Issuer, Headers: rp.FromHeaders, Params: rp.FromParams, Cookies: rp.FromCookies})
+	compileProviderResource(p, rp, probs)
 	if p.payloadHeader != "" {
 		p.sanitize = append(p.sanitize, p.payloadHeader)
 	}

@@ -46,6 +46,9 @@ type httpContext struct {
 	rule    *rule
 	waiting keys.Waiting // the key entries this request is paused for
 	runs    int
+
+	sign *signResponse // x_sign: the response to sign (sign_response.go); nil on other routes
+	conn connInfo      // read when a provider has x_mtls_bound (resource.go)
 }
 
 type filterState uint8
@@ -87,12 +90,25 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	if err := f.sanitize(req); err != nil {
 		return f.fail(status.Internal, req, &counts)
 	}
+	if f.serveJWKS(req) { // x_jwks_endpoint: public, answered before any rule
+		return types.ActionPause
+	}
+
+	if f.rt.res.protected != nil && f.serveMetadata(req) {
+		return types.ActionPause
+	}
+	if f.rt.res.needPeerCert {
+		f.conn = readConnInfo()
+	}
 
 	if f.rt.bypassCorsPreflight && isCorsPreflight(req) {
 		counts[metrics.CorsPreflightBypassed]++
 		return f.pass(&counts)
 	}
 	ru := f.rt.findRule(req)
+	if err := f.startSign(ru, req); err != nil {
+		return f.fail(status.Internal, req, &counts)
+	}
 	if ru == nil || ru.req == nil {
 		return f.pass(&counts)
 	}
@@ -107,9 +123,11 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	f.runs++
 	out := &outputs{}
 	vc := newVerifyContext(f.rt, req, f.now(), out)
+	vc.conn = &f.conn
 	st := f.rule.req.verify(vc)
 	if st == status.OK && f.rt.validTokens != nil {
 		check := newVerifyContext(f.rt, req, vc.now, nil)
+		check.conn = &f.conn
 		check.parsed = vc.parsed
 		st = f.rt.validTokens.verify(check)
 		addCounts(&vc.counts, &check.counts)
@@ -134,9 +152,16 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 		proxywasm.LogWarn(line)
 	}
 	addCounts(counts, &vc.counts)
+	if st == status.OK && f.rule.res.stepUp != nil && !stepUpMet(f.rule.res.stepUp, out.verified, vc.now) {
+		st = status.StepUpRequired
+		counts[metrics.AuthzDenied]++
+	}
 	if st == status.OK && f.rule.authz != nil && !f.rule.authz.allows(out.verified) {
 		st = status.AuthzDenied
 		counts[metrics.AuthzDenied]++
+	}
+	if st == status.OK && len(out.proofs) > 0 {
+		st = recordProofs(out.proofs, vc.now)
 	}
 
 	if err := setMetadata(out.meta); err != nil {
@@ -150,6 +175,15 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 		if st != status.OK {
 			counts[metrics.ReportOnlyDenied]++
 		}
+	}
+	if st == status.OK && f.rule.backend != nil && len(out.verified) > 0 {
+		op, ok := f.backendToken(out.verified[0], vc.now)
+		if !ok {
+			counts[metrics.SignFailed]++
+			return f.fail(status.Internal, req, counts)
+		}
+		out.ops = append(out.ops, op)
+		counts[metrics.BackendTokenIssued]++
 	}
 	if err := applyHeaderOps(req, out.ops); err != nil {
 		return f.fail(status.Internal, req, counts)
@@ -231,6 +265,7 @@ func (f *httpContext) fail(st status.Status, req *request.Request, counts *[metr
 		scope = f.rule.authz.scope
 	}
 	d := buildDeny(rt, st, req, scope)
+	d.headers = f.resourceChallenges(d.headers, st, req, scope)
 	if err := sendLocalReply(d.code, d.headers, d.body, d.details); err != nil {
 		proxywasm.LogCritical("jwt_authn: sending the local reply failed: " + err.Error())
 	}

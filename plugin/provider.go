@@ -45,6 +45,8 @@ type provider struct {
 	cacheEnabled  bool
 	cacheSize     uint32
 	cacheMaxBytes uint32
+
+	res providerResource // x_dpop, x_require_typ, x_mtls_bound (resource.go)
 }
 
 // defaultClockSkew is Envoy's when clock_skew_seconds is 0 or unset.

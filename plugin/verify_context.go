@@ -29,6 +29,7 @@ type verifyContext struct {
 	debug []string
 	// warn is what to log at warning level once the request is decided.
 	warn []string
+	conn *connInfo // the downstream connection, for x_mtls_bound (resource.go)
 }
 
 // logWarn queues a warning line.
@@ -101,6 +102,9 @@ type outputs struct {
 	// cost no allocation.
 	verified    []*cacheEntry
 	verifiedBuf [2]*cacheEntry
+	// proofs are the DPoP proofs verified, recorded in the replay cache once the request
+	// passed (resource.go).
+	proofs []seenProof
 }
 
 // addVerified records a verified token once, however many providers verified it.

@@ -3,6 +3,7 @@ package config
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tidwall/gjson"
 )
@@ -22,6 +23,11 @@ type RawAuthorize struct {
 	RolesAnyOf  []string
 	RolesClaim  string // dot path; "" inherits the enclosing policy's (default realm_access.roles)
 	Any         []*RawAuthorize
+
+	// Step-up (RFC 9470; resource_config.go), top level only.
+	ACRValues []string
+	MaxAge    time.Duration
+	HasMaxAge bool
 }
 
 type AuthzOp uint8
@@ -53,7 +59,7 @@ const maxAllOf = 64
 // DefaultRolesClaim is Keycloak's realm roles, the most common place for roles in a token.
 const DefaultRolesClaim = "realm_access.roles"
 
-var authorizeFields = []string{"claims", "scopes_all_of", "scopes_any_of", "roles_all_of", "roles_any_of", "roles_claim", "any"}
+var authorizeFields = []string{"claims", "scopes_all_of", "scopes_any_of", "roles_all_of", "roles_any_of", "roles_claim", "any", "acr_values", "max_age"}
 
 // parseAuthorize reads a policy object; nil when absent (or null).
 func parseAuthorize(v gjson.Result, path string, probs *Problems) *RawAuthorize {
@@ -71,6 +77,7 @@ func parseAuthorize(v gjson.Result, path string, probs *Problems) *RawAuthorize 
 	a.ScopesAnyOf = valueList(o, "scopes_any_of", 0, true, probs)
 	a.RolesAllOf = valueList(o, "roles_all_of", 0, false, probs)
 	a.RolesAnyOf = valueList(o, "roles_any_of", 0, false, probs)
+	parseStepUp(o, a, probs)
 	if len(a.RolesAllOf) > maxAllOf {
 		probs.Add(o.at("roles_all_of"), "must list at most "+strconv.Itoa(maxAllOf)+" values")
 	}
@@ -95,6 +102,7 @@ func parseAuthorize(v gjson.Result, path string, probs *Problems) *RawAuthorize 
 				continue
 			}
 			if sub := parseAuthorize(g, gp, probs); sub != nil {
+				checkNestedStepUp(sub, probs)
 				a.Any = append(a.Any, sub)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/oauth"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
@@ -46,7 +47,14 @@ type RawConfig struct {
 	ReportOnly         *RawReportOnly
 	DenyResponse       *RawDenyResponse
 	RequireValidTokens bool
-	TokenLimits        verifier.Limits // zero fields: the verifier's defaults
+	TokenLimits        verifier.Limits          // zero fields: the verifier's defaults
+	ProtectedResource  *oauth.ProtectedResource // x_protected_resource (resource_config.go)
+
+	// signing (signing_config.go)
+	SigningKeys  *RawSigningKeys
+	JWKSEndpoint *RawJWKSEndpoint
+	HoldHeaders  bool // x_allow_on_headers_stop_iteration
+
 	// FailedVerificationBudget is x_failed_verification_budget; nil: the defaults.
 	FailedVerificationBudget *RawBudget
 }
@@ -93,6 +101,11 @@ type RawProvider struct {
 	DisableJwtCache      bool
 	ClaimToHeaders       []*RawClaimToHeader
 	ClearRouteCache      bool
+
+	// resource-server extensions (resource_config.go)
+	DPoP       *RawDPoP // x_dpop
+	RequireTyp []string // x_require_typ
+	MTLSBound  bool     // x_mtls_bound
 }
 
 type RawHeaderLocation struct{ Name, Prefix string }
@@ -171,7 +184,9 @@ type RawRule struct {
 	Match           *RawRouteMatch
 	Requires        *RawRequirement // nil: no requirement (the rule lets requests through)
 	RequirementName string
-	Authorize       *RawAuthorize // x_authorize (authorize_config.go); nil when absent
+	Authorize       *RawAuthorize    // x_authorize (authorize_config.go); nil when absent
+	Sign            *RawSign         // x_sign (signing_config.go); nil when absent
+	BackendToken    *RawBackendToken // x_backend_token (signing_config.go); nil when absent
 }
 
 type PathKind uint8
@@ -267,13 +282,17 @@ func Parse(data []byte) (*RawConfig, []string) {
 	top := decodeObject(root, "", probs, "@type",
 		"providers", "rules", "filter_state_rules", "bypass_cors_preflight", "requirement_map",
 		"strip_failure_response", "stat_prefix",
-		"x_report_only", "x_deny_response", "x_require_valid_tokens", "x_token_limits", "x_failed_verification_budget")
+		"x_report_only", "x_deny_response", "x_require_valid_tokens", "x_token_limits", "x_failed_verification_budget", "x_protected_resource",
+		"x_signing_keys", "x_jwks_endpoint", "x_allow_on_headers_stop_iteration")
 	cfg := &RawConfig{
 		BypassCorsPreflight:  top.boolean("bypass_cors_preflight"),
 		StripFailureResponse: top.boolean("strip_failure_response"),
 		StatPrefix:           top.str("stat_prefix"),
 		RequireValidTokens:   top.boolean("x_require_valid_tokens"),
+		HoldHeaders:          top.boolean("x_allow_on_headers_stop_iteration"),
 	}
+	cfg.SigningKeys = parseSigningKeys(top, probs)
+	cfg.JWKSEndpoint = parseJWKSEndpoint(top, probs)
 	// A typed_config pasted whole carries its type URL; accept it when it names this type.
 	if t := top.str("@type"); top.has("@type") && t != jwtAuthenticationType {
 		probs.Add(top.at("@type"), "must be "+jwtAuthenticationType)
@@ -292,6 +311,7 @@ func Parse(data []byte) (*RawConfig, []string) {
 			RawNamedRequirement{Name: e.key, Req: parseRequirement(e.val, JoinPath(top.at("requirement_map"), e.key), probs)})
 	}
 	checkAuthorizeRules(cfg, probs)
+	cfg.ProtectedResource = parseProtectedResource(top, probs)
 	if ro := top.obj("x_report_only", "header"); ro != nil {
 		cfg.ReportOnly = &RawReportOnly{Header: ro.str("header")}
 		checkHeaderValue(ro, "header", probs)
@@ -343,7 +363,7 @@ func parseProvider(v gjson.Result, path, name string, probs *Problems) *RawProvi
 		"forward_payload_header", "pad_forward_payload_header", "payload_in_metadata",
 		"normalize_payload_in_metadata", "header_in_metadata", "failed_status_in_metadata",
 		"clock_skew_seconds", "jwt_cache_config", "claim_to_headers", "clear_route_cache",
-		"x_claims_to_headers", "x_disable_jwt_cache")
+		"x_claims_to_headers", "x_disable_jwt_cache", "x_dpop", "x_require_typ", "x_mtls_bound")
 	p := &RawProvider{Path: path, Name: name}
 	if o == nil {
 		if !v.Exists() || v.Type == gjson.Null {
@@ -397,6 +417,7 @@ func parseProvider(v gjson.Result, path, name string, probs *Problems) *RawProvi
 		p.JwtMaxTokenSize = c.uint32Field("jwt_max_token_size")
 	}
 	p.DisableJwtCache = o.boolean("x_disable_jwt_cache")
+	parseResourceProvider(o, p, probs)
 	for i, c := range o.array("claim_to_headers") {
 		if ch := parseClaimToHeader(c, indexPath(o.at("claim_to_headers"), i), probs); ch != nil {
 			p.ClaimToHeaders = append(p.ClaimToHeaders, ch)
@@ -678,7 +699,7 @@ func parseRequirement(v gjson.Result, path string, probs *Problems) *RawRequirem
 }
 
 func parseRule(v gjson.Result, path string, probs *Problems) *RawRule {
-	o := decodeObject(v, path, probs, "match", "requires", "requirement_name", "x_authorize")
+	o := decodeObject(v, path, probs, "match", "requires", "requirement_name", "x_authorize", "x_sign", "x_backend_token")
 	r := &RawRule{Path: path}
 	if o == nil {
 		probs.Add(path, "must be an object (a RequirementRule)")
@@ -702,6 +723,8 @@ func parseRule(v gjson.Result, path string, probs *Problems) *RawRule {
 	if az, ok := o.raw("x_authorize"); ok {
 		r.Authorize = parseAuthorize(az, o.at("x_authorize"), probs)
 	}
+	r.Sign = parseSign(o, probs)
+	r.BackendToken = parseBackendToken(o, probs)
 	return r
 }
 

@@ -27,6 +27,9 @@ const (
 	AuthzDenied
 	ClaimHeaderDropped
 	FailedVerificationBudgetRefused
+	Signed
+	SignFailed
+	BackendTokenIssued
 	NumCounters
 )
 
@@ -43,6 +46,9 @@ var counterNames = [NumCounters]string{
 	ClaimHeaderDropped:    "claim_header_dropped", // claim values not set in a header because they hold CR, LF or NUL
 	// tokens refused without a signature check: failed ES384/ES512 checks spent the VM's budget
 	FailedVerificationBudgetRefused: "failed_verification_budget_refused",
+	Signed:                          "signed",               // x_sign: responses signed
+	SignFailed:                      "sign_failed",          // x_sign refusals (502 or reset) and failed backend-token mints
+	BackendTokenIssued:              "backend_token_issued", // x_backend_token: upstream requests that carried one
 }
 
 func metricName(statPrefix string, k Counter) string {

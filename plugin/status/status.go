@@ -54,6 +54,19 @@ const (
 	// JwtTooLarge is ours: the token, its header or its payload is over x_token_limits.
 	// Envoy has no such status (its jwt_max_token_size only bounds what it caches).
 	JwtTooLarge Status = 252
+	// Ours, the resource-server extensions (EXTENSIONS.md; package oauth): a DPoP proof that
+	// fails RFC 9449 §4.3 or was replayed; a token not bound to the proof's key (cnf.jkt); a
+	// token that must be sent with the DPoP scheme and a proof (x_dpop required, or a
+	// DPoP-bound token sent as Bearer, §7.2); a typ not in x_require_typ (RFC 9068 §4); a token
+	// not bound to the client certificate (x_mtls_bound, RFC 8705 §3); a token whose acr or
+	// auth_time does not meet x_authorize's acr_values or max_age (RFC 9470).
+	DPoPProofInvalid   Status = 245
+	DPoPBindingInvalid Status = 246
+	DPoPRequired       Status = 247
+	TokenTypeInvalid   Status = 248
+	CertBindingInvalid Status = 249
+	StepUpRequired     Status = 250
+
 	// statusAuthzDenied is ours: the requirement passed but the verified tokens' claims do not
 	// satisfy the rule's x_authorize policy (authorize.go).
 	AuthzDenied Status = 253
@@ -78,6 +91,10 @@ type Reply struct {
 const (
 	ErrInvalidToken      = "invalid_token"
 	ErrInsufficientScope = "insufficient_scope"
+	// ErrInvalidDPoPProof is RFC 9449 §7.1's error for a proof that fails its checks.
+	ErrInvalidDPoPProof = "invalid_dpop_proof"
+	// ErrInsufficientUserAuthentication is RFC 9470 §3's step-up error.
+	ErrInsufficientUserAuthentication = "insufficient_user_authentication"
 )
 
 // replies is the single status table. 401 everywhere except Audiences not allowed (403), as
@@ -119,6 +136,12 @@ var replies = [...]Reply{
 	JwksKidAlgMismatch:             {401, "Jwks doesn't have key to match kid or alg from Jwt", ErrInvalidToken},
 	JwksFetchFail:                  {401, "Jwks remote fetch is failed", ErrInvalidToken},
 	JwtTooLarge:                    {401, "Jwt is too large", ErrInvalidToken},
+	DPoPProofInvalid:               {401, "Jwt DPoP proof is invalid", ErrInvalidDPoPProof},
+	DPoPBindingInvalid:             {401, "Jwt is not bound to the DPoP proof key", ErrInvalidToken},
+	DPoPRequired:                   {401, "Jwt must be sent with the DPoP scheme and a proof", ErrInvalidToken},
+	TokenTypeInvalid:               {401, "Jwt type is not accepted", ErrInvalidToken},
+	CertBindingInvalid:             {401, "Jwt is not bound to the client certificate", ErrInvalidToken},
+	StepUpRequired:                 {401, "Jwt authentication does not meet the requirements", ErrInsufficientUserAuthentication},
 	AuthzDenied:                    {403, "Jwt claims do not satisfy the authorization policy", ErrInsufficientScope},
 	Internal:                       {500, "Internal error in jwt_authn filter", ""},
 }

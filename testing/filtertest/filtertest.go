@@ -28,6 +28,15 @@ type Options struct {
 	// VMs is how many VMs the wasm runner starts, like Envoy's worker threads; requests go to
 	// them round-robin. Zero means 2. The native runner always has one.
 	VMs int
+	// AllowOnHeadersStopIteration is the Wasm filter's PluginConfig.allow_on_headers_stop_iteration
+	// (Envoy 1.35+): a headers callback's StopIteration holds only the headers, and body
+	// callbacks go on. Without it (the default, as in Envoy) a paused headers callback stops
+	// the body callbacks too until the stream continues.
+	AllowOnHeadersStopIteration bool
+	// Env are the VM's environment variables (vm_config.environment_variables), which
+	// environment_variable data sources read. The native runner sets them in the process
+	// for the test (t.Setenv), so its test must not run in parallel.
+	Env map[string]string
 }
 
 // DefaultNow is the clock's start when Options.Now is zero: a fixed instant, so tests are
@@ -75,6 +84,12 @@ type Stream interface {
 	SendRequestHeaders(h Headers, endOfStream bool) Action
 	SendRequestBody(body []byte, endOfStream bool) Action
 	SendResponseHeaders(h Headers, endOfStream bool) Action
+	// SendResponseBody delivers one chunk of the upstream's response body; call it once per
+	// chunk. While the response headers are stopped without the stop-iteration setting the
+	// chunk waits and Pause is returned.
+	SendResponseBody(body []byte, endOfStream bool) Action
+	// SendResponseTrailers delivers the upstream's response trailers, which end the response.
+	SendResponseTrailers(h Headers) Action
 	// Paused reports whether the request is held by the filter: the last callback returned
 	// Pause and neither proxy_continue_stream nor a local response has released it.
 	Paused() bool
@@ -82,6 +97,14 @@ type Stream interface {
 	RequestHeaders() Headers
 	// ResponseHeaders are the response headers as the client would receive them.
 	ResponseHeaders() Headers
+	// ResponseHeadersSent reports whether response headers went to the client (the
+	// upstream's once the filter let them go, or a local reply's).
+	ResponseHeadersSent() bool
+	// ResponseBody is the response body the client received so far.
+	ResponseBody() []byte
+	// Reset reports whether the client saw the stream reset: a local reply the filter sent
+	// after the response headers had gone to the client, as Envoy does then.
+	Reset() bool
 	// LocalResponse is the reply the filter sent (proxy_send_local_response), or nil.
 	LocalResponse() *LocalResponse
 	// Property is the value the filter set with proxy_set_property under name (Envoy dynamic

@@ -2,6 +2,7 @@ package filtertest
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,14 @@ import (
 // Limits of the emulator, which the wasm runner does not share: one VM; one started plugin
 // per process at a time (the emulator is global: a second Start waits for Close); callout IDs
 // are reused once answered, so answer concurrent callouts newest first.
+//
+// The response side follows Envoy in this runner, around the emulator: without
+// Options.AllowOnHeadersStopIteration, body chunks that arrive while the response headers are
+// paused are held back and never reach the module (the plugin never resumes a response); the
+// client's view (ResponseHeaders, ResponseBody) is captured when the headers and body are let
+// go; a local reply sent after that is a reset. What the emulator cannot do: refuse a header
+// change after the headers were let go (Envoy answers BadArgument), so such a change shows in
+// no assertion here rather than failing; the wasm runner checks it.
 func Native() Runner { return nativeRunner{} }
 
 type nativeRunner struct{}
@@ -24,9 +33,13 @@ type nativeRunner struct{}
 func (nativeRunner) Name() string { return "go" }
 
 func (nativeRunner) Start(t testing.TB, opt Options) (Host, error) {
-	h := &nativeHost{now: opt.Now, sent: map[uint32]time.Time{}, answered: map[calloutKey]bool{}}
+	h := &nativeHost{now: opt.Now, sent: map[uint32]time.Time{}, answered: map[calloutKey]bool{},
+		allowStop: opt.AllowOnHeadersStopIteration}
 	if h.now.IsZero() {
 		h.now = DefaultNow
+	}
+	for name, value := range opt.Env {
+		t.Setenv(name, value)
 	}
 	vm := plugin.NewVMContext(plugin.WithClock(func() time.Time { return h.now }))
 	h.emu, h.reset = proxytest.NewHostEmulator(proxytest.NewEmulatorOption().
@@ -58,6 +71,8 @@ type nativeHost struct {
 	sent     map[uint32]time.Time
 	answered map[calloutKey]bool
 	closed   bool
+	// allowStop is Options.AllowOnHeadersStopIteration.
+	allowStop bool
 }
 
 func (h *nativeHost) Runner() string { return nativeRunner{}.Name() }
@@ -178,6 +193,15 @@ type nativeStream struct {
 	h    *nativeHost
 	id   uint32
 	done bool
+
+	// The response as Envoy's filter manager would handle it around the emulator.
+	respHeadersPaused bool    // on_response_headers returned Pause
+	respHeldAll       bool    // ... and without the setting: no body callback runs
+	sentHeaders       Headers // the response headers the client got, nil until sent
+	sentBody          []byte
+	reset             bool
+	upstream          bool // the upstream's response started
+	bodyHeld          bool // the last body callback returned Pause: the body is buffered
 }
 
 func (s *nativeStream) SendRequestHeaders(hd Headers, eos bool) Action {
@@ -189,8 +213,93 @@ func (s *nativeStream) SendRequestBody(body []byte, eos bool) Action {
 }
 
 func (s *nativeStream) SendResponseHeaders(hd Headers, eos bool) Action {
-	return Action(s.h.emu.CallOnResponseHeaders(s.id, hd, eos))
+	if s.LocalResponse() != nil {
+		return Continue // Envoy sends no upstream response through after a local reply
+	}
+	s.upstream = true
+	a := Action(s.h.emu.CallOnResponseHeaders(s.id, hd, eos))
+	if s.checkLocal() {
+		return Pause
+	}
+	if a == Continue {
+		s.sentHeaders = append(Headers(nil), s.h.emu.GetCurrentResponseHeaders(s.id)...)
+		return a
+	}
+	s.respHeadersPaused = true
+	s.respHeldAll = !s.h.allowStop
+	return a
 }
+
+func (s *nativeStream) SendResponseBody(body []byte, eos bool) Action {
+	if s.reset || s.LocalResponse() != nil || s.respHeldAll {
+		return Pause
+	}
+	a := Action(s.h.emu.CallOnResponseBody(s.id, body, eos))
+	if s.checkLocal() {
+		return Pause
+	}
+	s.bodyHeld = a != Continue
+	if a == Continue {
+		s.release()
+	}
+	return a
+}
+
+// release sends what the filter let go: the held headers, then the current body.
+func (s *nativeStream) release() {
+	if s.sentHeaders == nil {
+		s.sentHeaders = append(Headers(nil), s.h.emu.GetCurrentResponseHeaders(s.id)...)
+	}
+	s.respHeadersPaused = false
+	s.sentBody = append(s.sentBody, s.h.emu.GetCurrentResponseBody(s.id)...)
+}
+
+func (s *nativeStream) SendResponseTrailers(hd Headers) Action {
+	if s.reset || s.LocalResponse() != nil || s.respHeldAll {
+		return Pause
+	}
+	a := Action(s.h.emu.CallOnResponseTrailers(s.id, hd))
+	if s.checkLocal() {
+		return Pause
+	}
+	if a == Continue {
+		if s.bodyHeld {
+			s.release()
+		} else if s.sentHeaders == nil {
+			s.sentHeaders = append(Headers(nil), s.h.emu.GetCurrentResponseHeaders(s.id)...)
+		}
+		s.bodyHeld = false
+	}
+	return a
+}
+
+// checkLocal applies Envoy's rule to a local reply sent from a response callback: a reset
+// once the response headers went to the client. It reports whether a local reply was sent.
+func (s *nativeStream) checkLocal() bool {
+	if s.LocalResponse() == nil {
+		return false
+	}
+	if s.sentHeaders != nil {
+		s.reset = true
+	}
+	return true
+}
+
+func (s *nativeStream) ResponseHeadersSent() bool {
+	return s.sentHeaders != nil || s.LocalResponse() != nil
+}
+
+func (s *nativeStream) ResponseBody() []byte {
+	if lr := s.LocalResponse(); lr != nil && !s.reset {
+		if m, _ := s.RequestHeaders().Get(":method"); m == "HEAD" {
+			return nil // Envoy sends a local reply to HEAD without its body
+		}
+		return lr.Body
+	}
+	return append([]byte(nil), s.sentBody...)
+}
+
+func (s *nativeStream) Reset() bool { return s.reset }
 
 func (s *nativeStream) Property(name string) ([]byte, bool) {
 	v, err := s.h.emu.GetProperty([]string{name})
@@ -206,6 +315,30 @@ func (s *nativeStream) RequestHeaders() Headers {
 }
 
 func (s *nativeStream) ResponseHeaders() Headers {
+	if s.sentHeaders != nil && (s.reset || s.LocalResponse() == nil) {
+		return append(Headers(nil), s.sentHeaders...)
+	}
+	if lr := s.LocalResponse(); lr != nil && s.upstream {
+		// Once the upstream answered, a local reply goes straight to the client with the
+		// headers Envoy builds for it (as testing/host's localReplyHeaders).
+		h := Headers{{":status", strconv.FormatUint(uint64(lr.Status), 10)}}
+		hasType := false
+		for _, kv := range lr.Headers {
+			name := strings.ToLower(kv[0])
+			if name == "content-length" || (name == "content-type" && len(lr.Body) == 0) {
+				continue
+			}
+			hasType = hasType || name == "content-type"
+			h = append(h, [2]string{name, kv[1]})
+		}
+		if len(lr.Body) > 0 {
+			h = append(h, [2]string{"content-length", strconv.Itoa(len(lr.Body))})
+			if !hasType {
+				h = append(h, [2]string{"content-type", "text/plain"})
+			}
+		}
+		return h
+	}
 	return Headers(s.h.emu.GetCurrentResponseHeaders(s.id))
 }
 

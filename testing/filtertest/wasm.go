@@ -83,6 +83,9 @@ func (wasmRunner) Start(t testing.TB, opt Options) (Host, error) {
 		PluginConfig: opt.Config,
 		Now:          now,
 		AnyCluster:   true,
+
+		AllowOnHeadersStopIteration: opt.AllowOnHeadersStopIteration,
+		Env:                         opt.Env,
 	})
 	if err != nil {
 		return nil, err
@@ -185,6 +188,26 @@ func (s *wasmStream) SendResponseHeaders(h Headers, endOfStream bool) Action {
 	s.w.check()
 	return Action(a)
 }
+
+func (s *wasmStream) SendResponseBody(body []byte, endOfStream bool) Action {
+	s.w.t.Helper()
+	a := s.s.SendResponseBody(body, endOfStream)
+	s.w.check()
+	return Action(a)
+}
+
+func (s *wasmStream) SendResponseTrailers(h Headers) Action {
+	s.w.t.Helper()
+	a := s.s.SendResponseTrailers([][2]string(h))
+	s.w.check()
+	return Action(a)
+}
+
+func (s *wasmStream) ResponseHeadersSent() bool { return s.s.ResponseHeadersSent() }
+
+func (s *wasmStream) ResponseBody() []byte { return s.s.ResponseBody() }
+
+func (s *wasmStream) Reset() bool { return s.s.Reset() }
 
 func (s *wasmStream) Paused() bool { return s.s.Paused() }
 

@@ -9,8 +9,8 @@ import (
 // (Context::getMap for writes, getConstMap for reads). Request maps are reachable from the
 // request callback until the request continues, response maps likewise, HTTP-call maps only
 // during proxy_on_http_call_response, and during proxy_on_log the request and response
-// headers are readable (access-log phase). Response trailers never exist here: the host has no
-// response-trailers step (RATIONALE.md, known differences).
+// headers are readable (access-log phase). Response trailers are reachable during
+// proxy_on_response_trailers only (Envoy would also create them from the last body callback).
 func (v *vm) headerMap(t MapType, write bool) *[][2]string {
 	switch t {
 	case MapHTTPCallHeaders:
@@ -54,6 +54,10 @@ func (v *vm) headerMap(t MapType, write bool) *[][2]string {
 	case MapResponseHeaders:
 		if s.respLive {
 			return &s.respHeaders
+		}
+	case MapResponseTrailers:
+		if s.respTrailersLive {
+			return &s.respTrailers
 		}
 	}
 	return nil

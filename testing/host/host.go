@@ -48,6 +48,12 @@ type Options struct {
 	LogWriter io.Writer
 	// MaxLogLines bounds the lines kept for Logs (oldest dropped); zero means 100000.
 	MaxLogLines int
+	// AllowOnHeadersStopIteration is the Wasm filter's PluginConfig.allow_on_headers_stop_iteration
+	// (Envoy 1.35 and later; default false). Without it, a headers callback that returns
+	// StopIteration stops the stream as StopAllIterationAndWatermark: no body callback runs
+	// until proxy_continue_stream. With it, StopIteration holds only the headers and the body
+	// callbacks go on (see stream.go and RATIONALE.md).
+	AllowOnHeadersStopIteration bool
 }
 
 // Node is the subset of envoy.config.core.v3.Node the host reports.

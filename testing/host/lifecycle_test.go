@@ -101,7 +101,7 @@ func TestLocalReplyPassesThroughResponseCallbacks(t *testing.T) {
 	if lr == nil || lr.Status != 403 || string(lr.Body) != "denied" || lr.Details != "probe_denied" {
 		t.Fatalf("local response %+v, want 403 denied with details probe_denied", lr)
 	}
-	want := [][2]string{{":status", "403"}, {"content-length", "6"}, {"content-type", "text/plain"}, {"x-reason", "probe"}, {"x-probe", "seen"}}
+	want := [][2]string{{":status", "403"}, {"x-reason", "probe"}, {"content-length", "6"}, {"content-type", "text/plain"}, {"x-probe", "seen"}}
 	if got := s.ResponseHeaders(); !slices.Equal(got, want) {
 		t.Errorf("client response headers %v, want %v", got, want)
 	}

@@ -224,8 +224,14 @@ func (s *Stream) connectionProp() (propValue, bool) {
 		"mtls":                  func() (propValue, bool) { return boolProp(s.opts.MTLS) },
 		"requested_server_name": func() (propValue, bool) { return strProp(s.opts.RequestedServerName) },
 		"id":                    func() (propValue, bool) { return u64Prop(uint64(s.c.id)) },
+		"sha256_peer_certificate_digest": func() (propValue, bool) {
+			if s.opts.PeerCertificateSHA256 == "" {
+				return propValue{}, false
+			}
+			return strProp(s.opts.PeerCertificateSHA256)
+		},
 	}
-	return mapProp([]string{"mtls", "requested_server_name", "id"}, attrs)
+	return mapProp([]string{"mtls", "requested_server_name", "id", "sha256_peer_certificate_digest"}, attrs)
 }
 
 // peerProp is Envoy's PeerWrapper: address "ip:port" and port as int64.

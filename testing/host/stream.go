@@ -16,6 +16,11 @@ type StreamOptions struct {
 	Protocol            string // request.protocol; default "HTTP/1.1"
 	MTLS                bool
 	RequestedServerName string
+	// PeerCertificateSHA256 answers connection.sha256_peer_certificate_digest: the SHA-256 of
+	// the client certificate's DER as lower-case hex, as Envoy gives it
+	// (Ssl::ConnectionInfo::sha256PeerCertificateDigest). Empty: no client certificate, and
+	// the property is absent, as in Envoy.
+	PeerCertificateSHA256 string
 }
 
 // LocalResponse is what the module asked for with proxy_send_local_response.
@@ -36,14 +41,16 @@ type Stream struct {
 	opts StreamOptions
 	t0   time.Time // request.time
 
-	reqHeaders, reqTrailers, respHeaders [][2]string // no response trailers: see RATIONALE.md
-	reqBody, respBody                    []byte      // buffer visible to the module in the body callback
-	reqForwarded                         []byte      // body that went upstream
+	reqHeaders, reqTrailers, respHeaders [][2]string
+	respTrailers                         [][2]string
+	reqBody, respBody                    []byte // buffer visible to the module in the body callback
+	reqForwarded                         []byte // body that went upstream
 	respForwarded                        []byte
 
 	// Which maps the module may touch now (Envoy nulls its map pointers when a callback
 	// continues: Context::decodeHeaders, continueStream).
 	reqLive, respLive, reqTrailersLive bool
+	respTrailersLive                   bool
 	inLog                              bool
 
 	reqPaused, respPaused bool
@@ -51,6 +58,16 @@ type Stream struct {
 	pendingReqEOS         bool
 	havePendingBody       bool
 	buffering             bool // last body callback returned StopIterationAndBuffer
+
+	// Headers held with StopIteration that Envoy kept as StopIteration (the plugin setting
+	// allow_on_headers_stop_iteration): body callbacks still run. Without the setting a
+	// paused headers callback stops everything (StopAllIterationAndWatermark).
+	reqHeadersStop, respHeadersStop bool
+	respBuffering                   bool   // last response body callback returned StopIterationAndBuffer
+	pendingRespBody                 []byte // response body that arrived while the headers were paused
+	pendingRespEOS                  bool
+	havePendingResp                 bool
+	respHeadersSent                 bool // the response headers went on to the client
 
 	upstreamStarted bool           // response headers arrived from upstream
 	local           *LocalResponse // proxy_send_local_response
@@ -113,12 +130,22 @@ func (s *Stream) closed() bool { return s.done || s.local != nil || s.hung || s.
 // the call, stops the chain and pauses the direction (paused), keeping the map reachable;
 // Continue drops it (ContextBase::convertVmCallResultToFilterHeadersStatus,
 // Context::decodeHeaders).
-func (s *Stream) headersCallback(name string, live, paused *bool, args ...uint64) Action {
+//
+// Which stop it is follows proxy-wasm-cpp-host's ContextBase::
+// convertVmCallResultToFilterHeadersStatus with Envoy's Context (context.cc reads
+// PluginConfig.allow_on_headers_stop_iteration, default false for ABI 0.2.x): StopIteration (1)
+// stays StopIteration only with the setting; every other stop, a stop requested by a local
+// reply, and StopIteration without the setting are StopAllIterationAndWatermark. stopIter
+// (nil for trailers) records which.
+func (s *Stream) headersCallback(name string, live, paused, stopIter *bool, args ...uint64) Action {
 	*live = true
 	res, ran := s.v.callback(s.c, name, args...)
 	a := ActionContinue
 	if stopped := s.v.takeStop(); s.v.failed != nil || stopped || (ran && res != 0) {
 		a, *paused = ActionPause, true
+		if stopIter != nil {
+			*stopIter = !stopped && s.v.failed == nil && res == 1 && s.v.h.opts.AllowOnHeadersStopIteration
+		}
 	} else {
 		*live = false
 	}
@@ -146,7 +173,7 @@ func (s *Stream) SendRequestHeaders(headers [][2]string, endOfStream bool) Actio
 		return ActionPause
 	}
 	s.reqHeaders = lowerNames(headers)
-	a := s.headersCallback("proxy_on_request_headers", &s.reqLive, &s.reqPaused,
+	a := s.headersCallback("proxy_on_request_headers", &s.reqLive, &s.reqPaused, &s.reqHeadersStop,
 		uint64(s.c.id), uint64(len(s.reqHeaders)), b2u(endOfStream))
 	if s.local != nil {
 		return ActionPause
@@ -155,15 +182,16 @@ func (s *Stream) SendRequestHeaders(headers [][2]string, endOfStream bool) Actio
 }
 
 // SendRequestBody runs proxy_on_request_body (Envoy Context::decodeData). While the headers
-// are paused Envoy buffers the body and calls the module only once the request continues; so
-// does this method, returning Pause meanwhile.
+// are paused (StopAllIterationAndWatermark) Envoy buffers the body and calls the module only
+// once the request continues; so does this method, returning Pause meanwhile. Headers held
+// with an allowed StopIteration do not stop the body callbacks.
 func (s *Stream) SendRequestBody(body []byte, endOfStream bool) Action {
 	s.lock()
 	defer s.unlock()
 	if s.closed() {
 		return ActionPause
 	}
-	if s.reqPaused && !s.buffering {
+	if s.reqPaused && !s.buffering && !s.reqHeadersStop {
 		s.pendingReqBody = append(s.pendingReqBody, body...)
 		s.pendingReqEOS = endOfStream
 		s.havePendingBody = true
@@ -191,8 +219,11 @@ func (s *Stream) requestBodyLocked(body []byte, endOfStream bool) Action {
 		a, s.reqPaused = ActionPause, true
 	}
 	if a == ActionContinue {
+		// Continue from a body callback continues the stream, held headers included
+		// (FilterManager::commonHandleAfterDataCallback).
 		s.reqForwarded = append(s.reqForwarded, s.reqBody...)
 		s.reqBody = nil
+		s.reqPaused, s.reqHeadersStop = false, false
 	}
 	s.afterCallback()
 	if s.local != nil {
@@ -209,7 +240,7 @@ func (s *Stream) SendRequestTrailers(trailers [][2]string) Action {
 		return ActionPause
 	}
 	s.reqTrailers = lowerNames(trailers)
-	return s.headersCallback("proxy_on_request_trailers", &s.reqTrailersLive, &s.reqPaused,
+	return s.headersCallback("proxy_on_request_trailers", &s.reqTrailersLive, &s.reqPaused, nil,
 		uint64(s.c.id), uint64(len(s.reqTrailers)))
 }
 
@@ -227,33 +258,87 @@ func (s *Stream) SendResponseHeaders(headers [][2]string, endOfStream bool) Acti
 
 func (s *Stream) responseHeadersLocked(headers [][2]string, endOfStream bool) Action {
 	s.respHeaders = headers
-	return s.headersCallback("proxy_on_response_headers", &s.respLive, &s.respPaused,
+	a := s.headersCallback("proxy_on_response_headers", &s.respLive, &s.respPaused, &s.respHeadersStop,
 		uint64(s.c.id), uint64(len(s.respHeaders)), b2u(endOfStream))
+	if a == ActionContinue && s.local == nil {
+		s.respHeadersSent = true
+	}
+	return a
 }
 
-// SendResponseBody runs proxy_on_response_body.
+// SendResponseBody runs proxy_on_response_body (Envoy Context::encodeData) with one chunk of
+// the upstream's body; call it once per chunk. As for the request: while the response headers
+// are stopped with StopAllIterationAndWatermark the chunks wait (the method returns Pause) and
+// reach the module only after proxy_continue_stream; after StopIterationAndBuffer the module
+// sees the whole body buffered so far (proxy_get_buffer_bytes of the response body) and may
+// replace it; Continue sends the held headers, if any, and the buffered body to the client.
 func (s *Stream) SendResponseBody(body []byte, endOfStream bool) Action {
 	s.lock()
 	defer s.unlock()
 	if s.closed() {
 		return ActionContinue
 	}
+	if s.respPaused && !s.respBuffering && !s.respHeadersStop {
+		s.pendingRespBody = append(s.pendingRespBody, body...)
+		s.pendingRespEOS = endOfStream
+		s.havePendingResp = true
+		return ActionPause
+	}
 	return s.responseBodyLocked(body, endOfStream)
 }
 
 func (s *Stream) responseBodyLocked(body []byte, endOfStream bool) Action {
-	s.respBody = append([]byte(nil), body...)
+	if s.respBuffering {
+		s.respBody = append(s.respBody, body...)
+	} else {
+		s.respBody = append([]byte(nil), body...)
+	}
 	res, ran := s.v.callback(s.c, "proxy_on_response_body", uint64(s.c.id), uint64(len(s.respBody)), b2u(endOfStream))
 	stopped := s.v.takeStop()
 	a := ActionContinue
-	if s.v.failed != nil || stopped || (ran && res != 0) {
+	s.respBuffering = false
+	switch {
+	case s.v.failed != nil || stopped:
+		a = ActionPause
+	case ran && res == 1: // StopIterationAndBuffer
+		a, s.respBuffering, s.respPaused = ActionPause, true, true
+	case ran && res != 0:
 		a, s.respPaused = ActionPause, true
 	}
 	if a == ActionContinue {
+		s.respHeadersSent = true
 		s.respForwarded = append(s.respForwarded, s.respBody...)
 		s.respBody = nil
+		s.respPaused, s.respHeadersStop = false, false
 	}
 	s.afterCallback()
+	return a
+}
+
+// SendResponseTrailers runs proxy_on_response_trailers (Envoy Context::encodeTrailers) after
+// the body chunks. Continue sends the held headers, if any, and the buffered body on, then the
+// trailers. While the response is stopped with StopAllIterationAndWatermark the trailers wait
+// (Pause) and, unlike body chunks, are not delivered later: no filter here continues such a
+// response.
+func (s *Stream) SendResponseTrailers(trailers [][2]string) Action {
+	s.lock()
+	defer s.unlock()
+	if s.closed() {
+		return ActionContinue
+	}
+	if s.respPaused && !s.respBuffering && !s.respHeadersStop {
+		return ActionPause
+	}
+	s.respTrailers = lowerNames(trailers)
+	s.respBuffering = false
+	a := s.headersCallback("proxy_on_response_trailers", &s.respTrailersLive, &s.respPaused, nil,
+		uint64(s.c.id), uint64(len(s.respTrailers)))
+	if a == ActionContinue && !s.closed() {
+		s.respHeadersSent = true
+		s.respForwarded = append(s.respForwarded, s.respBody...)
+		s.respBody = nil
+		s.respPaused, s.respHeadersStop, s.respLive = false, false, false
+	}
 	return a
 }
 
@@ -348,9 +433,23 @@ func (s *Stream) ResponseBody() []byte {
 	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
 	if s.localDirect {
+		if s.headRequest() {
+			return nil
+		}
 		return append([]byte(nil), s.local.Body...)
 	}
 	return append([]byte(nil), s.respForwarded...)
+}
+
+// headRequest reports a HEAD request: Envoy sends a local reply to it without the body
+// (Utility::sendLocalReply, is_head_request), its content-length kept.
+func (s *Stream) headRequest() bool {
+	for _, kv := range s.reqHeaders {
+		if kv[0] == ":method" {
+			return kv[1] == "HEAD"
+		}
+	}
+	return false
 }
 
 // LocalResponse is the reply the module sent, or nil. A VM failure shows here as Envoy's
@@ -367,8 +466,9 @@ func (s *Stream) LocalResponse() *LocalResponse {
 	return &lr
 }
 
-// Reset reports whether the module reset the stream with proxy_close_stream; the client sees
-// the connection reset.
+// Reset reports whether the stream was reset: by proxy_close_stream, or by a local reply the
+// module sent after the response headers had gone to the client (Envoy's
+// FilterManager::sendLocalReply can then only reset). The client sees the connection reset.
 func (s *Stream) Reset() bool {
 	s.v.mu.Lock()
 	defer s.v.mu.Unlock()
@@ -384,6 +484,14 @@ func (s *Stream) resetStream() {
 	s.reqPaused, s.respPaused = false, false
 	s.reqLive, s.respLive = false, false
 	s.notify()
+}
+
+// ResponseHeadersSent reports whether response headers went on to the client: the upstream's
+// (after the module let them continue) or a local reply's.
+func (s *Stream) ResponseHeadersSent() bool {
+	s.v.mu.Lock()
+	defer s.v.mu.Unlock()
+	return s.respHeadersSent || s.localDirect
 }
 
 // Hung reports a stream Envoy would leave stuck: the module sent a second local reply while
@@ -448,12 +556,18 @@ func (s *Stream) continueStream(t StreamType) {
 		if !s.respPaused {
 			return
 		}
-		s.respPaused, s.respLive = false, false
+		s.respPaused, s.respLive, s.respHeadersStop, s.respBuffering = false, false, false, false
+		s.respHeadersSent = true
 		if len(s.respBody) > 0 {
 			s.respForwarded = append(s.respForwarded, s.respBody...)
 			s.respBody = nil
 		}
 		s.notify()
+		if s.havePendingResp {
+			body, eos := s.pendingRespBody, s.pendingRespEOS
+			s.pendingRespBody, s.havePendingResp = nil, false
+			s.responseBodyLocked(body, eos)
+		}
 	}
 }
 
@@ -461,7 +575,9 @@ func (s *Stream) continueStream(t StreamType) {
 // Context::sendLocalResponse, then FilterManager::sendLocalReply). Before the upstream
 // response started, the reply goes through the encoder filters, this one included: Envoy
 // calls proxy_on_response_headers (and proxy_on_response_body) for the module's own reply.
-// After that it goes straight to the client.
+// After that, while no response headers have gone to the client, it goes straight to the
+// client (sendDirectLocalReply); once they have, Envoy resets the stream ("Prior headers
+// have already been sent").
 func (s *Stream) sendLocal(lr *LocalResponse) {
 	if s.done {
 		return
@@ -476,25 +592,49 @@ func (s *Stream) sendLocal(lr *LocalResponse) {
 	s.reqPaused, s.reqLive, s.reqTrailersLive = false, false, false
 	s.notify()
 	if s.upstreamStarted {
+		if s.respHeadersSent {
+			s.v.h.logs.add(s.v.index, s.c.id, LogDebug, "host: local reply after the response headers were sent: stream reset")
+			s.resetStream()
+			return
+		}
 		s.localDirect = true
 		s.respPaused = false
+		s.respBody, s.pendingRespBody = nil, nil
 		return
 	}
 	headers := localReplyHeaders(lr)
-	eos := len(lr.Body) == 0
+	eos := len(lr.Body) == 0 || s.headRequest() // a HEAD request gets the headers only
 	if a := s.responseHeadersLocked(headers, eos); a == ActionContinue && !eos && s.local == lr {
 		s.responseBodyLocked(lr.Body, true)
 	}
 }
 
 // localReplyHeaders are the headers Envoy builds for a local reply (Http::Utility::
-// sendLocalReply): :status, content-length and content-type for a body, then the module's.
+// prepareLocalReply): :status, the module's headers (modify_headers), then for a body its
+// content-length and, unless the module set one, content-type text/plain; without a body
+// neither.
 func localReplyHeaders(lr *LocalResponse) [][2]string {
 	h := [][2]string{{":status", strconv.FormatUint(uint64(lr.Status), 10)}}
-	if len(lr.Body) > 0 {
-		h = append(h, [2]string{"content-length", strconv.Itoa(len(lr.Body))}, [2]string{"content-type", "text/plain"})
+	hasType := false
+	for _, kv := range lowerNames(lr.Headers) {
+		switch kv[0] {
+		case "content-length":
+			continue
+		case "content-type":
+			if len(lr.Body) == 0 {
+				continue
+			}
+			hasType = true
+		}
+		h = append(h, kv)
 	}
-	return append(h, lowerNames(lr.Headers)...)
+	if len(lr.Body) > 0 {
+		h = append(h, [2]string{"content-length", strconv.Itoa(len(lr.Body))})
+		if !hasType {
+			h = append(h, [2]string{"content-type", "text/plain"})
+		}
+	}
+	return h
 }
 
 func lowerNames(in [][2]string) [][2]string {

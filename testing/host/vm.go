@@ -117,15 +117,15 @@ func newVM(h *Host, index int, mod api.Module) *vm {
 	return v
 }
 
-// callbackNames are the module exports the host calls. proxy_on_response_trailers and
-// proxy_on_foreign_function are not among them: the host has no response-trailers step and
-// registers no foreign function.
+// callbackNames are the module exports the host calls. proxy_on_foreign_function is not among
+// them: the host registers no foreign function.
 var callbackNames = []string{
 	"_initialize", "main", "_start",
 	"proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure", "proxy_on_tick",
 	"proxy_on_queue_ready", "proxy_on_done", "proxy_on_log", "proxy_on_delete",
 	"proxy_on_request_headers", "proxy_on_request_body", "proxy_on_request_trailers",
-	"proxy_on_response_headers", "proxy_on_response_body", "proxy_on_http_call_response",
+	"proxy_on_response_headers", "proxy_on_response_body", "proxy_on_response_trailers",
+	"proxy_on_http_call_response",
 }
 
 // enter runs at the top of every host function: it counts the call and enforces the

@@ -213,6 +213,8 @@ func TestEmulatorRejectsBadFlags(t *testing.T) {
 		{"-workers", "0"},
 		{"-now", "yesterday"},
 		{"-profile", "envoy-0.1"},
+		{"-client-cert-digest", "abc"},
+		{"-client-cert-digest", strings.Repeat("g", 64)},
 		{"-wasm", filepath.Join(t.TempDir(), "missing.wasm")},
 	}
 	for _, args := range cases {

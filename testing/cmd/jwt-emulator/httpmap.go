@@ -91,8 +91,16 @@ func responsePairs(status int, h http.Header) [][2]string {
 	return out
 }
 
-// writeResponse writes headers as the filter left them; :status sets the code.
+// writeResponse writes headers as the filter left them, then body.
 func writeResponse(w http.ResponseWriter, headers [][2]string, body []byte) {
+	writeHeaders(w, headers)
+	_, _ = w.Write(body)
+}
+
+// writeHeaders writes the status line and headers as the filter left them; :status sets the
+// code. A content-length is sent as the filter left it, so that one that does not fit the
+// body shows (the client sees a short or cut response), as it would through Envoy.
+func writeHeaders(w http.ResponseWriter, headers [][2]string) {
 	status := http.StatusOK
 	for _, kv := range headers {
 		if kv[0] == ":status" {
@@ -101,11 +109,10 @@ func writeResponse(w http.ResponseWriter, headers [][2]string, body []byte) {
 			}
 			continue
 		}
-		if strings.HasPrefix(kv[0], ":") || strings.EqualFold(kv[0], "content-length") {
-			continue // net/http writes the length of the body actually sent
+		if strings.HasPrefix(kv[0], ":") {
+			continue
 		}
 		w.Header().Add(kv[0], kv[1])
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }

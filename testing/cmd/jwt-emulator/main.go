@@ -6,8 +6,13 @@
 // Each request goes through the module's request callbacks; an allowed request is forwarded,
 // with the headers the module left, to -upstream (default: a built-in echo that answers 200
 // with JSON {"method", "path", "headers"}); the response goes back through the module's
-// response callbacks. A local reply (401, 403, ...) reaches the client with its status,
-// headers and body. proxy_http_call to cluster NAME is a plain HTTP request to the address
+// response callbacks: the upstream's body in chunks (several body callbacks, as from a real
+// connection), the module's content-length sent as the module left it (a wrong one shows as a
+// cut or hanging response), and what the filter releases sent as it releases it, so that a
+// reset after the headers (a local reply Envoy can no longer send) cuts the response. A local
+// reply (401, 403, ...) reaches the client with its status, headers and body.
+// -allow-on-headers-stop-iteration is the Wasm filter's PluginConfig setting of that name;
+// -env NAME=VALUE (repeatable) sets vm_config.environment_variables. proxy_http_call to cluster NAME is a plain HTTP request to the address
 // given by -cluster NAME=HOST:PORT. Ticks fire on real time; -now shifts the clock so that a
 // recorded token can be replayed inside its validity window.
 //
@@ -44,6 +49,30 @@ type config struct {
 	wasm, configPath, listen, upstream, now, profile string
 	workers                                          int
 	clusters                                         clusterFlag
+	clientCertDigest                                 string
+	env                                              envFlag
+	allowStopIteration                               bool
+}
+
+// envFlag collects repeated -env NAME=VALUE flags: the VM's environment variables
+// (vm_config.environment_variables), which environment_variable DataSources read.
+type envFlag map[string]string
+
+func (e envFlag) String() string {
+	names := make([]string, 0, len(e))
+	for name := range e {
+		names = append(names, name) // values may be secrets: never printed
+	}
+	return strings.Join(names, ",")
+}
+
+func (e envFlag) Set(v string) error {
+	name, value, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want NAME=VALUE, got a value without '=' or without a name")
+	}
+	e[name] = value
+	return nil
 }
 
 // clusterFlag collects repeated -cluster NAME=HOST:PORT flags.
@@ -64,7 +93,7 @@ func (c clusterFlag) Set(v string) error {
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
-	c := config{clusters: clusterFlag{}}
+	c := config{clusters: clusterFlag{}, env: envFlag{}}
 	fs := flag.NewFlagSet("jwt-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.wasm, "wasm", "build/jwt-authn.wasm", "proxy-wasm module to run")
@@ -75,8 +104,19 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Var(c.clusters, "cluster", "NAME=HOST:PORT: where proxy_http_call to cluster NAME goes (repeatable)")
 	fs.StringVar(&c.now, "now", "", "start the host clock at this time (RFC 3339 or Unix seconds); it then advances in real time")
 	fs.StringVar(&c.profile, "profile", string(host.DefaultProfile), "Envoy to imitate: "+profileList())
+	fs.Var(c.env, "env", "NAME=VALUE: a VM environment variable (vm_config.environment_variables), for environment_variable key sources (repeatable)")
+	fs.BoolVar(&c.allowStopIteration, "allow-on-headers-stop-iteration", false,
+		"the Wasm filter's PluginConfig.allow_on_headers_stop_iteration (Envoy 1.35+): a headers callback may hold the headers while body callbacks go on")
+	fs.StringVar(&c.clientCertDigest, "client-cert-digest", "", "HEX: every request arrives with a client certificate whose SHA-256 is these 64 hex digits (connection.sha256_peer_certificate_digest)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.clientCertDigest != "" {
+		d, err := parseCertDigest(c.clientCertDigest)
+		if err != nil {
+			return c, err
+		}
+		c.clientCertDigest = d
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -85,6 +125,20 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-workers must be at least 1, got %d", c.workers)
 	}
 	return c, nil
+}
+
+// parseCertDigest checks a -client-cert-digest value and returns it in lower case, as Envoy
+// gives the property.
+func parseCertDigest(s string) (string, error) {
+	if len(s) != 64 {
+		return "", fmt.Errorf("-client-cert-digest: want 64 hex digits (a SHA-256), got %d characters", len(s))
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return "", fmt.Errorf("-client-cert-digest: %q is not a hex digit", c)
+		}
+	}
+	return strings.ToLower(s), nil
 }
 
 func profileList() string {
@@ -158,6 +212,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		OnCallout:    func(co host.Callout) { go fetcher.fetch(ctx, co) },
 		LogWriter:    stderr,
 		LogLevel:     host.LogTrace,
+		Env:          c.env,
+
+		AllowOnHeadersStopIteration: c.allowStopIteration,
 	})
 	if err != nil {
 		return err
@@ -173,7 +230,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: &proxy{host: h, upstream: up, listen: ln.Addr().String()}, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: &proxy{host: h, upstream: up, listen: ln.Addr().String(), clientCertDigest: c.clientCertDigest}, ReadHeaderTimeout: 10 * time.Second}
 	go runTimers(ctx, h)
 
 	errc := make(chan error, 1)

@@ -26,6 +26,8 @@ type proxy struct {
 	host     *host.Host
 	upstream upstream
 	listen   string
+	// clientCertDigest is every stream's connection.sha256_peer_certificate_digest ("": none).
+	clientCertDigest string
 }
 
 // upstream answers requests the filter let through.
@@ -37,7 +39,8 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "emulator: read request body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	s := p.host.NewStream(host.StreamOptions{SourceAddress: r.RemoteAddr, DestinationAddress: p.listen, Protocol: r.Proto})
+	s := p.host.NewStream(host.StreamOptions{SourceAddress: r.RemoteAddr, DestinationAddress: p.listen, Protocol: r.Proto,
+		PeerCertificateSHA256: p.clientCertDigest, MTLS: p.clientCertDigest != ""})
 	defer s.Done()
 
 	ctx, cancel := context.WithTimeout(r.Context(), pauseLimit)
@@ -59,17 +62,92 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, header, respBody = http.StatusServiceUnavailable, http.Header{"Content-Type": {"text/plain"}},
 			[]byte("upstream connect error or disconnect/reset before headers. reset reason: "+err.Error())
 	}
+	out := &clientWriter{w: w, s: s}
 	s.SendResponseHeaders(responsePairs(status, header), len(respBody) == 0)
-	if !p.settle(ctx, w, s, s.WaitResponse) {
+	if !p.settleResponse(out) {
 		return
 	}
-	if len(respBody) > 0 {
-		s.SendResponseBody(respBody, true)
-		if !p.settle(ctx, w, s, s.WaitResponse) {
+	// The body goes through the filter in chunks, as an upstream connection delivers it, so
+	// that a filter which buffers sees more than one body callback.
+	parts := chunks(respBody)
+	for i, chunk := range parts {
+		s.SendResponseBody(chunk, i == len(parts)-1)
+		if !p.settleResponse(out) {
 			return
 		}
 	}
-	writeResponse(w, s.ResponseHeaders(), s.ResponseBody())
+	if !out.headers {
+		// Envoy would wait for the filter until a timeout; the filter never resumes a held
+		// response, so say so at once.
+		http.Error(w, "emulator: the filter kept the response paused", http.StatusGatewayTimeout)
+	}
+}
+
+// responseChunk bounds one body chunk; small bodies are cut in three.
+const responseChunk = 16 << 10
+
+// chunks cuts body into the pieces the upstream connection delivers.
+func chunks(body []byte) [][]byte {
+	size := min(responseChunk, max(1, (len(body)+2)/3))
+	var out [][]byte
+	for len(body) > size {
+		out = append(out, body[:size])
+		body = body[size:]
+	}
+	if len(body) > 0 {
+		out = append(out, body)
+	}
+	return out
+}
+
+// clientWriter sends the client what the filter let go, as it goes: the response headers once
+// they are released, then the body forwarded so far. A reset after that cuts the response,
+// as Envoy's does.
+type clientWriter struct {
+	w       http.ResponseWriter
+	s       *host.Stream
+	headers bool
+	written int
+}
+
+func (c *clientWriter) flush() {
+	if !c.headers {
+		if !c.s.ResponseHeadersSent() || c.s.LocalResponse() != nil {
+			return
+		}
+		writeHeaders(c.w, c.s.ResponseHeaders())
+		c.headers = true
+	}
+	if body := c.s.ResponseBody(); len(body) > c.written {
+		_, _ = c.w.Write(body[c.written:])
+		c.written = len(body)
+	}
+	if f, ok := c.w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// settleResponse runs after each response callback: what the filter released goes to the
+// client; a reset cuts the response there; a local reply (which, once the upstream answered,
+// bypasses the filter chain) is the whole answer. The response is not waited for: the filter
+// may hold it while it buffers the body, and the next chunk must come. It reports whether
+// processing goes on.
+func (p *proxy) settleResponse(c *clientWriter) bool {
+	if c.s.Reset() {
+		if !c.headers && c.s.ResponseHeadersSent() {
+			writeHeaders(c.w, c.s.ResponseHeaders())
+			if f, ok := c.w.(http.Flusher); ok {
+				f.Flush()
+			}
+		}
+		panic(http.ErrAbortHandler) // the client sees the connection reset, as with Envoy
+	}
+	if c.s.LocalResponse() != nil && !c.headers {
+		writeResponse(c.w, c.s.ResponseHeaders(), c.s.ResponseBody())
+		return false
+	}
+	c.flush()
+	return true
 }
 
 // settle waits until the filter releases the stream, then answers the client itself when the

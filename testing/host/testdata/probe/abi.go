@@ -61,6 +61,12 @@ func proxyContinueStream(streamType uint32) uint32
 //go:wasmimport env proxy_send_local_response
 func proxySendLocalResponse(status uint32, detail unsafe.Pointer, detailSize uint32, body unsafe.Pointer, bodySize uint32, headers unsafe.Pointer, headersSize uint32, grpcStatus int32) uint32
 
+//go:wasmimport env proxy_set_buffer_bytes
+func proxySetBufferBytes(bufferType, start, size uint32, data unsafe.Pointer, dataSize uint32) uint32
+
+//go:wasmimport env proxy_replace_header_map_value
+func proxyReplaceHeaderMapValue(mapType uint32, key unsafe.Pointer, keySize uint32, value unsafe.Pointer, valueSize uint32) uint32
+
 //go:wasmimport env proxy_set_tick_period_milliseconds
 func proxySetTickPeriod(period uint32) uint32
 

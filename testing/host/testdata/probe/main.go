@@ -20,6 +20,12 @@
 //	panic        on_request_headers panics
 //	sleep        on_request_headers calls time.Sleep
 //	reject       on_configure logs an error and returns false
+//	holdresp     on_response_headers returns StopIteration (1); on_response_body buffers
+//	             (StopIterationAndBuffer) until the end of stream, then logs the body it sees;
+//	             a body containing "bad" is answered 502 locally, any other is replaced by
+//	             "signed:" + body, the header x-signed is set (its status logged) and a
+//	             content-length fixed when the headers are still reachable
+//	bufferresp   as holdresp, but on_response_headers lets the headers go (Continue)
 //
 // The test builds it with GOOS=wasip1 GOARCH=wasm -buildmode=c-shared.
 package main
@@ -140,6 +146,36 @@ func onResponseHeaders(contextID, headers, endOfStream uint32) uint32 {
 	logf("response_status=" + status)
 	name, value := "x-probe", "seen"
 	proxyAddHeaderMapValue(2, ptr(name), uint32(len(name)), ptr(value), uint32(len(value)))
+	if has("holdresp") {
+		return 1
+	}
+	return 0
+}
+
+//go:wasmexport proxy_on_response_body
+func onResponseBody(contextID, size, endOfStream uint32) uint32 {
+	if !has("holdresp") && !has("bufferresp") {
+		return 0
+	}
+	logf("response_body_size=" + itoa(int64(size)) + " eos=" + itoa(int64(endOfStream)))
+	if endOfStream == 0 {
+		return 1 // StopIterationAndBuffer
+	}
+	body, _ := getBuffer(1, size)
+	logf("response_body=" + string(body))
+	if strings.Contains(string(body), "bad") {
+		msg := "bad gateway"
+		proxySendLocalResponse(502, nil, 0, ptr(msg), uint32(len(msg)), nil, 0, -1)
+		return 1
+	}
+	repl := "signed:" + string(body)
+	logf("set_body=" + itoa(int64(proxySetBufferBytes(1, 0, size, ptr(repl), uint32(len(repl))))))
+	name, value := "x-signed", "1"
+	logf("set_header=" + itoa(int64(proxyReplaceHeaderMapValue(2, ptr(name), uint32(len(name)), ptr(value), uint32(len(value))))))
+	if cl, st := getHeader(2, "content-length"); st == 0 && cl != "" {
+		name, value = "content-length", itoa(int64(len(repl)))
+		proxyReplaceHeaderMapValue(2, ptr(name), uint32(len(name)), ptr(value), uint32(len(value)))
+	}
 	return 0
 }
 
@@ -218,6 +254,8 @@ func probeABI(contextID uint32) {
 	}
 	mtls, _ := getProperty("connection\x00mtls")
 	logf("connection.mtls_len=" + itoa(int64(len(mtls))))
+	digest, st := getProperty("connection\x00sha256_peer_certificate_digest")
+	logf("peer_certificate_digest=" + string(digest) + " status=" + itoa(int64(st)))
 	_, st = getProperty("no_such_property")
 	report("unknown_property", st)
 	key, val := "probe_state", "v1"
