@@ -5,17 +5,23 @@ TINYGO    ?= tinygo
 BUILD     := build
 WASM      := $(BUILD)/jwt-authn.wasm
 EMULATOR  := $(BUILD)/jwt-emulator
+MIGRATE   := $(BUILD)/jwt-migrate
 SDK       := github.com/tetratelabs/proxy-wasm-go-sdk
 # The wasm build sees a copy of the SDK with our ABI glue added (see RATIONALE.md).
 SDK_COPY  := $(BUILD)/sdk
+# ... and a copy of gjson without its @pretty/@ugly modifiers, whose package (tidwall/pretty)
+# links encoding/json into the module (~0.6 MB). The filter never reaches a modifier: it reads
+# fixed paths and escapes claim names (RATIONALE.md, "Why patch gjson in the wasm build").
+GJSON     := github.com/tidwall/gjson
+GJSON_COPY := $(BUILD)/gjson
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all build build-wasm build-emulator build-tinygo test vet bench bench-wasm fuzz clean
+.PHONY: all build build-wasm build-emulator build-migrate build-tinygo test vet bench bench-all bench-wasm fuzz soak clean
 
 all: build
 
-build: build-wasm build-emulator
+build: build-wasm build-emulator build-migrate
 
 build-wasm: $(WASM)
 
@@ -26,7 +32,13 @@ $(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go
 	cp -R "$$($(GO) list -m -f '{{.Dir}}' $(SDK))" $(SDK_COPY)
 	chmod -R u+w $(SDK_COPY)
 	cp _sdkglue/abi_wasip1.go $(SDK_COPY)/proxywasm/internal/abi_wasip1.go
-	printf 'go 1.26.0\n\nuse ..\n\nreplace $(SDK) => ./sdk\n' > $(WASM_WORK)
+	rm -rf $(GJSON_COPY)
+	cp -R "$$($(GO) list -m -f '{{.Dir}}' $(GJSON))" $(GJSON_COPY)
+	chmod -R u+w $(GJSON_COPY)
+	sed -i -e '/^\t"github.com\/tidwall\/pretty"$$/d' -e '/^\t\t"pretty": *modPretty,$$/d' -e '/^\t\t"ugly": *modUgly,$$/d' \
+		-e '/^\/\/ @pretty modifier/,/^}$$/d' -e '/^\/\/ @ugly modifier/,/^}$$/d' $(GJSON_COPY)/gjson.go
+	@! grep -n 'pretty\.' $(GJSON_COPY)/gjson.go || { echo 'gjson patch did not apply: see the Makefile'; exit 1; }
+	printf 'go 1.26.0\n\nuse ..\n\nreplace $(SDK) => ./sdk\n\nreplace $(GJSON) => ./gjson\n' > $(WASM_WORK)
 
 $(WASM): $(WASM_WORK) $(GO_SRC)
 	GOWORK=$(abspath $(WASM_WORK)) GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ .
@@ -36,6 +48,11 @@ build-emulator: $(EMULATOR)
 
 $(EMULATOR): $(GO_SRC)
 	$(GO) build -o $@ ./testing/cmd/jwt-emulator
+
+build-migrate: $(MIGRATE)
+
+$(MIGRATE): $(GO_SRC)
+	$(GO) build -o $@ ./cmd/jwt-migrate
 
 build-tinygo:
 	@mkdir -p $(BUILD)
@@ -58,8 +75,10 @@ TEST_ENV  = JWT_WASM=$(abspath $(WASM)) JWT_WAZERO_CACHE=$(abspath $(BUILD))/waz
 FUZZ_TARGETS = ./verifier/:FuzzParse ./verifier/:FuzzParseJWKS ./verifier/:FuzzParsePEM \
 	./verifier/:FuzzVerify ./verifier/:FuzzDER ./testing/host/:FuzzDecodePairs \
 	./plugin/:FuzzConfig ./plugin/:FuzzRemoveQueryParam ./plugin/request/:FuzzQueryAndCookies \
+	./verifier/internal/p256/:FuzzVerify \
 	./signer/:FuzzSignMembers ./signer/:FuzzParseJWKS \
-	./oauth/:FuzzDPoPVerify ./oauth/:FuzzNormalizeHTU ./oauth/:FuzzProtectedResource
+	./oauth/:FuzzDPoPVerify ./oauth/:FuzzNormalizeHTU ./oauth/:FuzzProtectedResource \
+	./migrate/:FuzzConvert ./oidc/:FuzzParseDocument
 TEST_FUZZTIME ?= 15s
 FUZZTIME  ?= 10m
 
@@ -76,7 +95,32 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
 
+# make bench: the filter per request through the wasm in the host, VM start, and the verifier
+# natively, BENCHCOUNT runs each; testing/cmd/benchreport rewrites the summary of BENCHMARKS.md
+# (medians, ratios to the host floor, date, commit, load average). Every benchmark of every
+# package, natively: make bench-all.
+BENCHCOUNT ?= 5
+BENCH_OUT  := $(BUILD)/bench
+
 bench: build
+	@mkdir -p $(BENCH_OUT)
+	@uptime > $(BENCH_OUT)/load-before
+	$(TEST_ENV) $(GO) test -run '^$$' -bench '^Benchmark(RequestHostOnly|Request|VMStart|JWTRequest)$$' \
+		-count=$(BENCHCOUNT) ./testing/host/ | tee $(BENCH_OUT)/host.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkVerifier$$' -benchmem -count=$(BENCHCOUNT) ./verifier/ | tee $(BENCH_OUT)/native.txt
+	@uptime > $(BENCH_OUT)/load-after
+	$(GO) run ./testing/cmd/benchreport -md BENCHMARKS.md -module $(WASM) \
+		-host $(BENCH_OUT)/host.txt -native $(BENCH_OUT)/native.txt \
+		-load-before $(BENCH_OUT)/load-before -load-after $(BENCH_OUT)/load-after \
+		-commit "$$(git describe --always --dirty 2>/dev/null || echo unknown)"
+
+# make soak: a million requests through the shipped module across 4 VMs (valid, cached, forged,
+# missing and rotating-key tokens; every answer checked; memory and verifications reported).
+# Not part of make test. JWT_SOAK_REQUESTS=N changes the count.
+soak: build-wasm
+	$(TEST_ENV) $(GO) test -tags soak -count=1 -timeout 60m -run '^TestSoakMillion$$' -v ./testing/host/
+
+bench-all: build
 	$(TEST_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...
 
 # make bench-wasm: the verifier's benchmark bodies compiled to wasm (a wasip1 test binary run on
@@ -86,6 +130,9 @@ bench-wasm: $(WASM)
 	GOOS=wasip1 GOARCH=wasm $(GO) test -c -o $(BUILD)/verifier-bench.wasm ./verifier/internal/benchcases
 	$(GO) run ./testing/cmd/wasmrun -cache $(abspath $(BUILD))/wazero-cache $(BUILD)/verifier-bench.wasm \
 		-test.bench=. -test.benchmem -test.run='^$$' $(addprefix -test.,$(patsubst -%,%,$(BENCHFLAGS)))
+	GOOS=wasip1 GOARCH=wasm $(GO) test -c -o $(BUILD)/p256-bench.wasm ./verifier/internal/p256
+	$(GO) run ./testing/cmd/wasmrun -cache $(abspath $(BUILD))/wazero-cache $(BUILD)/p256-bench.wasm \
+		-test.bench=. -test.run='^$$' $(addprefix -test.,$(patsubst -%,%,$(BENCHFLAGS)))
 	GOOS=wasip1 GOARCH=wasm $(GO) test -c -o $(BUILD)/signer-bench.wasm ./signer/
 	$(GO) run ./testing/cmd/wasmrun -cache $(abspath $(BUILD))/wazero-cache $(BUILD)/signer-bench.wasm \
 		-test.bench=. -test.benchmem -test.run='^$$' $(addprefix -test.,$(patsubst -%,%,$(BENCHFLAGS)))

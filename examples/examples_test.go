@@ -14,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	jwtv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/jwt_authn/v3"
-	"google.golang.org/protobuf/encoding/protojson"
-
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/envoyconfig"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
 )
 
@@ -34,7 +32,7 @@ func TestExampleConfigsAreEnvoyConfigs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := envoyAccepts(data); err != nil {
+			if err := envoyconfig.Accepts(data); err != nil {
 				t.Errorf("%s: %v", p, err)
 			}
 		})
@@ -64,69 +62,10 @@ func TestCaseConfigsAreEnvoyConfigs(t *testing.T) {
 			if cf.EnvoyInvalid {
 				t.Skipf("%s declares envoy_invalid", p)
 			}
-			if err := envoyAccepts(cf.Config); err != nil {
+			if err := envoyconfig.Accepts(cf.Config); err != nil {
 				t.Errorf("%s: config: %v", p, err)
 			}
 		})
-	}
-}
-
-// envoyAccepts parses a plugin configuration as Envoy's JwtAuthentication.
-func envoyAccepts(config []byte) error {
-	var v any
-	if err := json.Unmarshal(config, &v); err != nil {
-		return fmt.Errorf("not JSON: %w", err)
-	}
-	stripped, err := json.Marshal(withoutExtensions(v))
-	if err != nil {
-		return err
-	}
-	var msg jwtv3.JwtAuthentication
-	if err := (protojson.UnmarshalOptions{DiscardUnknown: false}).Unmarshal(stripped, &msg); err != nil {
-		return fmt.Errorf("protojson: %w", err)
-	}
-	if err := msg.Validate(); err != nil {
-		return fmt.Errorf("Validate: %w", err)
-	}
-	return nil
-}
-
-// withoutExtensions removes every object key starting with "x_", at any depth: those are this
-// project's extensions, which Envoy does not know.
-func withoutExtensions(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, val := range t {
-			if !strings.HasPrefix(k, "x_") {
-				out[k] = withoutExtensions(val)
-			}
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, val := range t {
-			out[i] = withoutExtensions(val)
-		}
-		return out
-	default:
-		return v
-	}
-}
-
-func TestWithoutExtensionsStripsAtEveryDepth(t *testing.T) {
-	in := `{"x_top":1,"providers":{"p":{"issuer":"i","x_pem":"k","claim_to_headers":[{"header_name":"h","x_append":true}]}}}`
-	var v any
-	if err := json.Unmarshal([]byte(in), &v); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := json.Marshal(withoutExtensions(v))
-	want := `{"providers":{"p":{"claim_to_headers":[{"header_name":"h"}],"issuer":"i"}}}`
-	if string(got) != want {
-		t.Errorf("got %s, want %s", got, want)
-	}
-	if err := envoyAccepts([]byte(`{"providers":{"p":{"issuer":"i","no_such_field":1}}}`)); err == nil {
-		t.Error("a field unknown to Envoy that is not an x_ extension was accepted")
 	}
 }
 
@@ -144,6 +83,14 @@ type example struct {
 		Path    string `json:"path"`
 		File    string `json:"file"`
 	} `json:"jwks_server"`
+	// Servers answer callouts by cluster and :path (remote_jwks.x_discovery: the discovery
+	// document, then the JWKS, possibly on another cluster).
+	Servers []struct {
+		Cluster string `json:"cluster"`
+		Path    string `json:"path"`
+		File    string `json:"file"`
+		body    []byte
+	} `json:"servers"`
 
 	dir    string
 	config []byte
@@ -183,6 +130,11 @@ func loadExamples(t *testing.T) []*example {
 				t.Fatal(err)
 			}
 		}
+		for i := range ex.Servers {
+			if ex.Servers[i].body, err = os.ReadFile(filepath.Join(ex.dir, ex.Servers[i].File)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		out = append(out, ex)
 	}
 	if len(out) < 3 {
@@ -208,7 +160,7 @@ func TestExamplesDocumentedRequests(t *testing.T) {
 					}
 					up, lr, saw := ex.send(h, kv...)
 					sawCallout = sawCallout || saw
-					if ex.JWKSServer != nil && !sawCallout {
+					if (ex.JWKSServer != nil || len(ex.Servers) > 0) && !sawCallout {
 						t.Fatalf("documented token %d: the filter never fetched the remote JWKS", i)
 					}
 					if lr != nil {
@@ -265,7 +217,12 @@ func (ex *example) answer(h filtertest.Host) bool {
 		saw = true
 		for i := len(pending) - 1; i >= 0; i-- {
 			c := pending[i]
-			if ex.JWKSServer != nil && c.Cluster == ex.JWKSServer.Cluster {
+			if body, ok := ex.served(c); ok {
+				h.Respond(c.ID, filtertest.CalloutResponse{
+					Headers: filtertest.Headers{{":status", "200"}, {"content-type", "application/json"}},
+					Body:    body,
+				})
+			} else if ex.JWKSServer != nil && c.Cluster == ex.JWKSServer.Cluster {
 				h.Respond(c.ID, filtertest.CalloutResponse{
 					Headers: filtertest.Headers{{":status", "200"}, {"content-type", "application/json"}},
 					Body:    ex.jwks,
@@ -276,6 +233,22 @@ func (ex *example) answer(h filtertest.Host) bool {
 		}
 	}
 	return saw
+}
+
+// served is the file of Servers for a callout's cluster and :path.
+func (ex *example) served(c filtertest.Callout) ([]byte, bool) {
+	path := ""
+	for _, h := range c.Headers {
+		if h[0] == ":path" {
+			path = h[1]
+		}
+	}
+	for _, s := range ex.Servers {
+		if s.Cluster == c.Cluster && s.Path == path {
+			return s.body, true
+		}
+	}
+	return nil, false
 }
 
 // TestExampleDocsMatchConfig keeps the READMEs and envoy.yaml files in step with the

@@ -91,7 +91,7 @@ func (r *anyRequirement) indexed(c *verifyContext) status.Status {
 			}
 			// The status of a non-candidate: the fate of the token Envoy tries first.
 			st = status.JwtUnknownIssuer
-			if last := tokens[len(tokens)-1].Token; !c.knownWellFormed(last, r.children, groupCandidates) {
+			if last := tokens[len(tokens)-1].Token; !c.knownWellFormed(last) {
 				if _, parseStatus := c.parse(last); parseStatus != status.OK {
 					st = parseStatus
 				}

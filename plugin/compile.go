@@ -10,6 +10,7 @@ import (
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/tokencache"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
@@ -32,6 +33,8 @@ type filterConfig struct {
 	allSanitize []string
 	allExt      *request.Extractor // the locations of every provider (allow_missing(_or_failed))
 	caches      []*jwtCache        // by provider index; nil entries when the cache is off
+	tokens      tokenIndex         // every cache's tokens (jwt_cache.go)
+	shared      *tokencache.Cache  // the verified-token records shared between VMs; nil: off
 	tokenLimits verifier.Limits
 
 	rules                []*rule
@@ -47,6 +50,7 @@ type filterConfig struct {
 	reportOnlyHeader string         // x_report_only; "" when off
 	denyBody         *denyBody      // x_deny_response
 	validTokens      requirement    // x_require_valid_tokens: every token present must verify
+	debug            *debugHeader   // x_debug_header; nil when off
 	res              configResource // x_protected_resource and what the resource extensions need (resource.go)
 
 	signing *signing // x_signing_keys and the rest of signing.go; nil when unused
@@ -55,6 +59,7 @@ type filterConfig struct {
 }
 
 type rule struct {
+	index int // in rules, for the decision trace
 	match *request.Matcher
 	req   requirement  // nil: matching requests pass without verification
 	authz *authorizer  // x_authorize: a policy on the verified tokens' claims; nil when absent
@@ -121,6 +126,10 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 		var cache *jwtCache
 		if p.cacheEnabled {
 			cache = newJwtCache(p.cacheSize, p.cacheMaxBytes)
+			if rt.tokens == nil {
+				rt.tokens = tokenIndex{}
+			}
+			cache.index = rt.tokens
 		}
 		rt.caches = append(rt.caches, cache)
 		sources = append(sources, locationSource(rp))
@@ -136,13 +145,13 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 	}
 	rt.allExt = request.NewExtractor(sources...)
 
-	b := &reqBuilder{rt: rt, probs: probs}
+	b := &reqBuilder{rt: rt, probs: probs, statusHeaders: map[string]bool{}}
 	named := map[string]requirement{}
 	for _, nr := range raw.RequirementMap {
 		named[nr.Name] = b.build(nr.Req)
 	}
 	for _, rr := range raw.Rules {
-		r := &rule{match: request.CompileMatcher(rr.Match, probs)}
+		r := &rule{index: len(rt.rules), match: request.CompileMatcher(rr.Match, probs)}
 		switch {
 		case rr.Requires != nil:
 			r.req = b.build(rr.Requires)
@@ -164,6 +173,17 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 			rt.reportOnlyHeader = defaultReportOnlyHeader
 		}
 		sanitize[rt.reportOnlyHeader] = true
+	}
+	for h := range b.statusHeaders {
+		sanitize[h] = true // a client copy would read as the filter's verdict
+	}
+	if b.statusOff {
+		warn("extract_only_without_validation is used with verification_status_header \"-\": upstreams cannot tell " +
+			"claims of tokens that did not verify from none; claims are forwarded only for tokens that verified")
+	}
+	if raw.DebugHeader != nil {
+		rt.debug = compileDebugHeader(raw.DebugHeader, env, probs)
+		sanitize[raw.DebugHeader.Name] = true // never reaches the upstream, whatever its value
 	}
 	if raw.DenyResponse != nil {
 		rt.denyBody = &denyBody{template: raw.DenyResponse.Body, contentType: raw.DenyResponse.ContentType}
@@ -256,6 +276,10 @@ func compileProvider(rp *config.RawProvider, index int, env compileEnv, probs *c
 type reqBuilder struct {
 	rt    *filterConfig
 	probs *config.Problems
+	// statusHeaders are the extract_only_without_validation status headers; statusOff: one
+	// turned it off.
+	statusHeaders map[string]bool
+	statusOff     bool
 }
 
 func (b *reqBuilder) build(raw *config.RawRequirement) requirement {
@@ -301,6 +325,13 @@ func (b *reqBuilder) build(raw *config.RawRequirement) requirement {
 		return &allowRequirement{allowFailed: false}
 	case config.ReqAllowMissingOrFailed:
 		return &allowRequirement{allowFailed: true}
+	case config.ReqExtractOnly:
+		if raw.StatusHeader != "" {
+			b.statusHeaders[raw.StatusHeader] = true
+		} else {
+			b.statusOff = true
+		}
+		return &extractOnlyRequirement{header: raw.StatusHeader}
 	}
 	return allowAllRequirement{}
 }

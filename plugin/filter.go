@@ -7,6 +7,7 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/authtrace"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
@@ -49,6 +50,15 @@ type httpContext struct {
 
 	sign *signResponse // x_sign: the response to sign (sign_response.go); nil on other routes
 	conn connInfo      // read when a provider has x_mtls_bound (resource.go)
+
+	// The latest run's verification and outputs, held by value: no allocation per request.
+	vc  verifyContext
+	out outputs
+	// The decision trace (trace.go): debug is x_debug_header's secret on this request;
+	// traceLine is the trace of its refusal, for the local reply.
+	debug     bool
+	trace     *authtrace.Trace
+	traceLine string
 }
 
 type filterState uint8
@@ -87,6 +97,8 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	}
 	req := request.NewRequest(hs)
 	f.req = req
+	// Read before sanitize removes the header: it never reaches the upstream.
+	f.debug = f.rt.debug != nil && f.rt.debug.requested(req)
 	if err := f.sanitize(req); err != nil {
 		return f.fail(status.Internal, req, &counts)
 	}
@@ -121,14 +133,27 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	req := f.req
 	f.runs++
-	out := &outputs{}
-	vc := newVerifyContext(f.rt, req, f.now(), out)
+	f.out = outputs{}
+	out := &f.out
+	f.vc = verifyContext{rt: f.rt, req: req, out: out}
+	vc := &f.vc
+	vc.setNow(f.now())
 	vc.conn = &f.conn
+	vc.rerun = f.runs > 1
+	traceLog := debugLogEnabled()
+	if f.debug || traceLog {
+		if f.trace == nil {
+			f.trace = &authtrace.Trace{}
+		}
+		f.trace.Reset()
+		f.trace.Rule(f.rule.index)
+		vc.trace = f.trace
+	}
 	st := f.rule.req.verify(vc)
 	if st == status.OK && f.rt.validTokens != nil {
 		check := newVerifyContext(f.rt, req, vc.now, nil)
 		check.conn = &f.conn
-		check.parsed = vc.parsed
+		check.parsed, check.trace, check.rerun = vc.parsed, vc.trace, vc.rerun
 		st = f.rt.validTokens.verify(check)
 		addCounts(&vc.counts, &check.counts)
 		vc.pending = append(vc.pending, check.pending...)
@@ -162,6 +187,17 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	}
 	if st == status.OK && len(out.proofs) > 0 {
 		st = recordProofs(out.proofs, vc.now)
+	}
+	if vc.trace != nil {
+		r := status.ReplyOf(st)
+		vc.trace.Verdict(int(r.Code), r.Text)
+		line := vc.trace.String()
+		if traceLog {
+			proxywasm.LogDebug("jwt_authn trace: " + line)
+		}
+		if f.debug {
+			f.traceLine = line
+		}
 	}
 
 	if err := setMetadata(out.meta); err != nil {
@@ -218,9 +254,10 @@ func (f *httpContext) Resume() {
 	}
 }
 
-// OnHttpStreamDone ends the request's wait for keys, if any.
+// OnHttpStreamDone ends the request's wait for keys, if any. A request that never ran a
+// verification (no rule, CORS bypass) can neither wait nor have a fetch bound to it.
 func (f *httpContext) OnHttpStreamDone() {
-	if f.jwks != nil {
+	if f.jwks != nil && f.runs > 0 {
 		f.jwks.Forget(f)
 	}
 }
@@ -266,6 +303,9 @@ func (f *httpContext) fail(st status.Status, req *request.Request, counts *[metr
 	}
 	d := buildDeny(rt, st, req, scope)
 	d.headers = f.resourceChallenges(d.headers, st, req, scope)
+	if f.traceLine != "" {
+		d.headers = append(d.headers, [2]string{traceHeader, f.traceLine})
+	}
 	if err := sendLocalReply(d.code, d.headers, d.body, d.details); err != nil {
 		proxywasm.LogCritical("jwt_authn: sending the local reply failed: " + err.Error())
 	}

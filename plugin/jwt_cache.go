@@ -25,6 +25,23 @@ type jwtCache struct {
 	maxTokenBytes int
 	entries       map[string]*cacheEntry
 	head, tail    *cacheEntry // head is the most recently used
+	index         tokenIndex  // the configuration's index of every cache's tokens; nil: none
+	clears        uint64      // Clear calls so far: a hit held across a key change is stale
+}
+
+// tokenIndex maps every token some provider's cache holds to one of its entries, for the
+// paths that would otherwise parse a token before they know its provider (allow_missing
+// modes, x_require_valid_tokens, the requires_any issuer index): a cached token is never
+// parsed again, whatever the path. Only the parsed token is taken from it; whether it
+// verified for a provider is still that provider's cache's answer.
+type tokenIndex map[string]*cacheEntry
+
+// parsed returns the parsed token of a cached token, or nil.
+func (x tokenIndex) parsed(token string) *verifier.Token {
+	if e := x[token]; e != nil {
+		return e.tok
+	}
+	return nil
 }
 
 // Envoy's defaults (jwt_cache.cc).
@@ -90,10 +107,21 @@ func (c *jwtCache) insert(e *cacheEntry) {
 	}
 	c.entries[e.token] = e
 	c.pushFront(e)
+	if c.index != nil {
+		c.index[e.token] = e
+	}
 }
 
 // Clear removes every entry (keys.Cache: a key set lost a key).
 func (c *jwtCache) Clear() {
+	c.clears++
+	if c.index != nil {
+		for k, e := range c.entries {
+			if c.index[k] == e {
+				delete(c.index, k)
+			}
+		}
+	}
 	clear(c.entries)
 	c.head, c.tail = nil, nil
 }
@@ -101,6 +129,9 @@ func (c *jwtCache) Clear() {
 func (c *jwtCache) remove(e *cacheEntry) {
 	c.unlink(e)
 	delete(c.entries, e.token)
+	if c.index != nil && c.index[e.token] == e {
+		delete(c.index, e.token)
+	}
 }
 
 func (c *jwtCache) unlink(e *cacheEntry) {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/tokencache"
 )
 
 // Option customises a VM context. Production uses none.
@@ -90,6 +91,15 @@ func (pc *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 	for _, w := range rt.warnings {
 		proxywasm.LogWarn("jwt_authn: " + w)
 	}
+	if rt.tokens != nil {
+		// Verified tokens are shared between the VMs of the vm_id (tokencache), as remote
+		// keys are: the vm_id should be the filter's own.
+		rt.shared = tokencache.New(data)
+	}
+	if (rt.tokens != nil || len(remoteBindings(rt)) > 0) && vmIDEmpty() {
+		proxywasm.LogWarn("jwt_authn: vm_config.vm_id is empty: the JWT cache and remote keys are shared through " +
+			"proxy-wasm shared data with every plugin whose vm_id is empty too; give this filter a vm_id of its own")
+	}
 	if len(data) == 0 {
 		proxywasm.LogWarn("jwt_authn: empty configuration: no providers and no rules, every request passes")
 	}
@@ -105,6 +115,13 @@ func (pc *pluginContext) OnTick() { pc.jwks.OnTick() }
 
 func (pc *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	return &httpContext{id: id, rt: pc.rt, m: pc.m, jwks: pc.jwks, now: pc.vm.now}
+}
+
+// vmIDEmpty reports whether the host says the plugin's vm_id is empty; a host that does not
+// answer the property (the SDK emulator) is not warned about.
+func vmIDEmpty() bool {
+	v, err := proxywasm.GetProperty([]string{"plugin_vm_id"})
+	return err == nil && len(v) == 0
 }
 
 // remoteBindings lists the remote_jwks providers of rt for the key store, which gives each

@@ -53,6 +53,31 @@ func (r *allowRequirement) verify(c *verifyContext) status.Status {
 	return c.authenticate(c.rt.allExt.Extract(c.req, nil), authMode{allowFailed: r.allowFailed, allowMissing: true})
 }
 
+// extractOnlyRequirement is extract_only_without_validation as Envoy 1.40 implements it
+// (plugin/EXTENSIONS.md): every token in any provider's locations is verified, each by the
+// provider of its issuer, as under allow_missing_or_failed; the request always passes; the
+// claims of tokens that verified are forwarded; a token that did not verify forwards nothing
+// and sets header (when not turned off) to "false". Its tokens bypass every cache
+// (authMode.extractOnly).
+type extractOnlyRequirement struct{ header string }
+
+func (r *extractOnlyRequirement) verify(c *verifyContext) status.Status {
+	c.sanitize(c.rt.allSanitize)
+	before := c.unverified
+	c.unverified = false
+	st := c.authenticate(c.rt.allExt.Extract(c.req, nil), authMode{allowFailed: true, allowMissing: true, extractOnly: true})
+	if st == status.Pending {
+		c.unverified = before
+		return st
+	}
+	if c.unverified && r.header != "" && c.out != nil {
+		c.out.ops = append(c.out.ops, headerOp{kind: opSet, name: r.header, value: "false"})
+		c.out.adds++
+	}
+	c.unverified = c.unverified || before
+	return status.OK
+}
+
 // everyTokenRequirement is x_require_valid_tokens (Gloo Mesh's "every token present must be
 // valid"): each token found in any provider's locations must verify with the provider of its
 // issuer; no token at all passes. Unlike allow_missing, a bad token is never outweighed by a

@@ -3,6 +3,7 @@ package plugin
 import (
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/authtrace"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/keys"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/metrics"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/request"
@@ -21,7 +22,10 @@ type verifyContext struct {
 	nowSec int64
 	out    *outputs // nil when only checking (x_require_valid_tokens): no side effects
 	parsed []parsedToken
-	counts [metrics.NumCounters]uint32
+	// digests are the tokencache digests computed in this request (SHA-256 of the token:
+	// about 50 µs in the wasm for a typical token, so once).
+	digests []tokenDigest
+	counts  [metrics.NumCounters]uint32
 	// pending lists the remote key sets this run waits for (statusPending).
 	pending []*keys.Entry
 	// debug is what to log at debug level once the request is decided (the verification
@@ -29,7 +33,13 @@ type verifyContext struct {
 	debug []string
 	// warn is what to log at warning level once the request is decided.
 	warn []string
-	conn *connInfo // the downstream connection, for x_mtls_bound (resource.go)
+	// trace records the decision (trace.go); nil when no one will read it.
+	trace *authtrace.Trace
+	// rerun: the request was paused for keys and is verified again.
+	rerun bool
+	// unverified: an extract_only_without_validation leaf saw a token that did not verify.
+	unverified bool
+	conn       *connInfo // the downstream connection, for x_mtls_bound (resource.go)
 }
 
 // logWarn queues a warning line.
@@ -135,6 +145,8 @@ type parsedToken struct {
 	tok *verifier.Token
 	st  status.Status
 }
+
+func (c *verifyContext) setNow(now time.Time) { c.now, c.nowSec = now, now.Unix() }
 
 // newVerifyContext starts the verification of one request.
 func newVerifyContext(rt *filterConfig, req *request.Request, now time.Time, out *outputs) *verifyContext {

@@ -25,6 +25,14 @@ func verifyECDSA(k *Key, sp algSpec, signingInput string, sig []byte) error {
 		return wrap(ErrSignature, "ECDSA r or s outside [1, N-1]", nil)
 	}
 	d, n := digest(sp.hash, signingInput)
+	if k.p256 != nil && size == 32 {
+		if t := k.p256(); t != nil {
+			if !t.Verify(d[:n], r, s) {
+				return wrap(ErrSignature, "", nil)
+			}
+			return nil
+		}
+	}
 	var der [2*(66+1+2) + 3]byte
 	if !ecdsa.VerifyASN1(k.ec, d[:n], asn1Signature(der[:0], r, s)) {
 		return wrap(ErrSignature, "", nil)

@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -9,6 +10,9 @@ import (
 	"encoding/base64"
 	"math/big"
 	"strconv"
+	"sync"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier/internal/p256"
 )
 
 // KeyOptions set what a key must satisfy to be used. Zero fields mean the
@@ -52,6 +56,10 @@ type Key struct {
 	ec    *ecdsa.PublicKey
 	ecCrv string // "P-256" | "P-384" | "P-521"
 	ecN   []byte // the curve order, big-endian, coordinate-sized: r and s must be below it
+	// p256 returns the key's table of precomputed multiples (P-256 keys
+	// only; built on first use, once per Key, so once per JWKS version):
+	// ES256 then costs a fifth of crypto/ecdsa in wasm (internal/p256).
+	p256 func() *p256.Table
 
 	ed ed25519.PublicKey
 
@@ -218,10 +226,15 @@ func newECKeyFromPublic(pub *ecdsa.PublicKey) (*Key, error) {
 
 func ecKey(crv string, size int, pub *ecdsa.PublicKey, x, y []byte) *Key {
 	tp := `{"crv":"` + crv + `","kty":"EC","x":"` + b64url(x) + `","y":"` + b64url(y) + `"}`
-	return &Key{
+	k := &Key{
 		Type: "EC", Thumbprint: thumbprint(tp),
 		ec: pub, ecCrv: crv, ecN: pub.Curve.Params().N.FillBytes(make([]byte, size)),
 	}
+	if crv == "P-256" {
+		x, y := bytes.Clone(x), bytes.Clone(y)
+		k.p256 = sync.OnceValue(func() *p256.Table { return p256.NewTable(x, y) })
+	}
+	return k
 }
 
 // newEd25519Key builds a Key from a 32-byte Ed25519 public key.

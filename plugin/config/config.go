@@ -13,6 +13,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/oauth"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/oidc"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
@@ -28,7 +29,6 @@ const (
 	whyNoFiles        = "not supported in a Wasm filter: it has no file system; put the keys in inline_string (or inline_bytes)"
 	whyIgnoredMatch   = "not supported: Envoy's jwt_authn ignores this RouteMatch field (its matcher checks only the path, headers and query parameters); refused so that the rule cannot match more requests than it says"
 	whyFilterState    = "not supported in a Wasm filter: requirements selected by other filters' filter state cannot be read reliably through proxy-wasm; use rules"
-	whyExtractOnly    = "not supported: it forwards claims of tokens whose signature was not verified; use x_report_only for a rollout that does not refuse requests"
 	whyExtensionMatch = "not supported in a Wasm filter: Envoy extension matchers cannot be loaded by it"
 	whyHostSelection  = "not supported: host-selection retry extensions do not apply to a Wasm filter's HTTP callout"
 )
@@ -53,7 +53,8 @@ type RawConfig struct {
 	// signing (signing_config.go)
 	SigningKeys  *RawSigningKeys
 	JWKSEndpoint *RawJWKSEndpoint
-	HoldHeaders  bool // x_allow_on_headers_stop_iteration
+	HoldHeaders  bool            // x_allow_on_headers_stop_iteration
+	DebugHeader  *RawDebugHeader // x_debug_header; nil when absent
 
 	// FailedVerificationBudget is x_failed_verification_budget; nil: the defaults.
 	FailedVerificationBudget *RawBudget
@@ -64,6 +65,14 @@ type RawConfig struct {
 type RawBudget struct {
 	MaxCost, Window       time.Duration
 	MaxCostSet, WindowSet bool
+}
+
+// RawDebugHeader is x_debug_header: requests carrying header Name with the secret get the
+// decision trace on the filter's local reply.
+type RawDebugHeader struct {
+	Path   string
+	Name   string
+	Secret *RawLocalJwks // a DataSource, read as local_jwks is (Format unused)
 }
 
 type RawNamedRequirement struct {
@@ -132,6 +141,9 @@ type RawRemoteJwks struct {
 	MaxBytes      uint32        // x_max_jwks_bytes; 0 = default
 	KidRefetch    time.Duration // x_unknown_kid_refetch_interval
 	HasKidRefetch bool
+	Discovery     bool   // x_discovery: Uri is the issuer's OIDC discovery document
+	JwksCluster   string // x_jwks_cluster: where the discovered jwks_uri is fetched; "" = Cluster
+	Issuer        string // the provider's issuer, which the discovery document must name
 }
 
 type RawRetryPolicy struct {
@@ -168,6 +180,14 @@ const (
 	ReqAll
 	ReqAllowMissing
 	ReqAllowMissingOrFailed
+	ReqExtractOnly // extract_only_without_validation
+)
+
+// DefaultVerificationStatusHeader is extract_only_without_validation's
+// verification_status_header when it is empty; VerificationStatusOff ("-") turns it off.
+const (
+	DefaultVerificationStatusHeader = "x-jwt-signature-verified"
+	VerificationStatusOff           = "-"
 )
 
 type RawRequirement struct {
@@ -177,6 +197,9 @@ type RawRequirement struct {
 	Audiences []string // provider_and_audiences override; nil for provider_name
 	HasAud    bool
 	Children  []*RawRequirement
+	// StatusHeader is extract_only_without_validation.verification_status_header, lower
+	// case, with the default applied; "" when turned off with "-".
+	StatusHeader string
 }
 
 type RawRule struct {
@@ -283,7 +306,7 @@ func Parse(data []byte) (*RawConfig, []string) {
 		"providers", "rules", "filter_state_rules", "bypass_cors_preflight", "requirement_map",
 		"strip_failure_response", "stat_prefix",
 		"x_report_only", "x_deny_response", "x_require_valid_tokens", "x_token_limits", "x_failed_verification_budget", "x_protected_resource",
-		"x_signing_keys", "x_jwks_endpoint", "x_allow_on_headers_stop_iteration")
+		"x_signing_keys", "x_jwks_endpoint", "x_allow_on_headers_stop_iteration", "x_debug_header")
 	cfg := &RawConfig{
 		BypassCorsPreflight:  top.boolean("bypass_cors_preflight"),
 		StripFailureResponse: top.boolean("strip_failure_response"),
@@ -331,6 +354,9 @@ func Parse(data []byte) (*RawConfig, []string) {
 			probs.Add(b.at("window"), "must be positive")
 		}
 		cfg.FailedVerificationBudget = rb
+	}
+	if dh := top.obj("x_debug_header", "name", "secret"); dh != nil {
+		cfg.DebugHeader = parseDebugHeader(dh, probs)
 	}
 	if dr := top.obj("x_deny_response", "body", "content_type"); dr != nil {
 		cfg.DenyResponse = &RawDenyResponse{Body: dr.str("body"), ContentType: dr.str("content_type")}
@@ -381,7 +407,8 @@ func parseProvider(v gjson.Result, path, name string, probs *Problems) *RawProvi
 	switch o.oneof("remote_jwks", "local_jwks") {
 	case "remote_jwks":
 		p.Remote = parseRemoteJwks(o.obj("remote_jwks", "http_uri", "cache_duration", "async_fetch", "retry_policy",
-			"x_max_jwks_bytes", "x_unknown_kid_refetch_interval"), probs)
+			"x_max_jwks_bytes", "x_unknown_kid_refetch_interval", "x_discovery", "x_jwks_cluster"), probs)
+		checkDiscovery(p, o, probs)
 	case "local_jwks":
 		p.Local = parseLocalJwks(o.obj("local_jwks", "filename", "inline_bytes", "inline_string",
 			"environment_variable", "watched_directory", "x_format"), probs)
@@ -544,8 +571,66 @@ func parseRemoteJwks(o *object, probs *Problems) *RawRemoteJwks {
 		}
 		r.KidRefetch, r.HasKidRefetch = d, true
 	}
+	r.Discovery = o.boolean("x_discovery")
+	if o.has("x_jwks_cluster") {
+		switch r.JwksCluster = o.str("x_jwks_cluster"); {
+		case !r.Discovery:
+			probs.Add(o.at("x_jwks_cluster"), "applies only with x_discovery: true")
+		case r.JwksCluster == "":
+			probs.Add(o.at("x_jwks_cluster"), "must not be empty")
+		}
+	}
 	return r
 }
+
+// checkDiscovery checks x_discovery against the provider: the issuer is required and
+// http_uri.uri must be its discovery document (OpenID Connect Discovery 1.0 §4).
+func checkDiscovery(p *RawProvider, o *object, probs *Problems) {
+	r := p.Remote
+	if r == nil || !r.Discovery {
+		return
+	}
+	if p.Issuer == "" {
+		probs.Add(o.at("issuer"), "x_discovery needs the issuer: the discovery document is found from it and must name it")
+		return
+	}
+	r.Issuer = p.Issuer
+	want, err := oidc.DiscoveryURL(p.Issuer)
+	if err != nil {
+		probs.Add(o.at("issuer"), "x_discovery: "+err.Error())
+		return
+	}
+	if r.Uri != "" && r.Uri != want {
+		probs.Add(JoinPath(JoinPath(r.path, "http_uri"), "uri"), "with x_discovery it must be the issuer's discovery document "+
+			strconv.Quote(want)+", got "+strconv.Quote(r.Uri))
+	}
+}
+
+// parseDebugHeader reads x_debug_header. The secret must be long enough that guessing it is
+// hopeless (16 bytes); its value never appears in a message.
+func parseDebugHeader(o *object, probs *Problems) *RawDebugHeader {
+	d := &RawDebugHeader{Path: o.path, Name: o.str("name")}
+	if !o.has("name") || d.Name == "" {
+		probs.Add(o.at("name"), "missing")
+	} else {
+		checkHeaderName(o, "name", true, probs)
+		if d.Name != strings.ToLower(d.Name) {
+			probs.Add(o.at("name"), "must be a lower-case header name")
+		}
+	}
+	if !o.has("secret") {
+		probs.Add(o.at("secret"), "missing")
+		return d
+	}
+	d.Secret = parseLocalJwks(o.obj("secret", "filename", "inline_bytes", "inline_string", "environment_variable"), probs)
+	if d.Secret != nil && d.Secret.Source != "environment_variable" && d.Secret.Source != "filename" && len(d.Secret.Data) < MinDebugSecretBytes {
+		probs.Add(o.at("secret"), "must be at least "+strconv.Itoa(MinDebugSecretBytes)+" bytes")
+	}
+	return d
+}
+
+// MinDebugSecretBytes is the shortest x_debug_header secret accepted.
+const MinDebugSecretBytes = 16
 
 func isHTTPURL(s string) bool {
 	rest, ok := strings.CutPrefix(s, "https://")
@@ -693,7 +778,17 @@ func parseRequirement(v gjson.Result, path string, probs *Problems) *RawRequirem
 		o.empty("allow_missing")
 		r.Kind = ReqAllowMissing
 	case "extract_only_without_validation":
-		probs.Add(o.at("extract_only_without_validation"), whyExtractOnly)
+		eo := o.obj("extract_only_without_validation", "verification_status_header")
+		r.Kind, r.StatusHeader = ReqExtractOnly, DefaultVerificationStatusHeader
+		if eo != nil && eo.str("verification_status_header") != "" {
+			switch h := eo.str("verification_status_header"); h {
+			case VerificationStatusOff:
+				r.StatusHeader = ""
+			default:
+				checkHeaderName(eo, "verification_status_header", false, probs)
+				r.StatusHeader = strings.ToLower(h)
+			}
+		}
 	}
 	return r
 }

@@ -138,8 +138,12 @@ func TestParseConfigErrors(t *testing.T) {
 				"rules[0].requires.requires_all.requirements[1].allow_missing.x: unknown field"}},
 		{"two requirement kinds", `{"rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"p","allow_missing":{}}}]}`,
 			[]string{"rules[0].requires.allow_missing: only one of"}},
-		{"extract only", `{"rules":[{"match":{"prefix":"/"},"requires":{"extract_only_without_validation":{}}}]}`,
-			[]string{"rules[0].requires.extract_only_without_validation: not supported: it forwards claims of tokens whose signature was not verified"}},
+		{"extract only unknown member", `{"rules":[{"match":{"prefix":"/"},"requires":{"extract_only_without_validation":{"header":"x"}}}]}`,
+			[]string{"rules[0].requires.extract_only_without_validation.header: unknown field"}},
+		{"extract only status header with newline", `{"rules":[{"match":{"prefix":"/"},"requires":{"extract_only_without_validation":{"verification_status_header":"a\nb"}}}]}`,
+			[]string{"rules[0].requires.extract_only_without_validation.verification_status_header: must not contain NUL, CR or LF"}},
+		{"extract only status pseudo-header", `{"rules":[{"match":{"prefix":"/"},"requires":{"extract_only_without_validation":{"verification_status_header":":path"}}}]}`,
+			[]string{"rules[0].requires.extract_only_without_validation.verification_status_header: must not be a pseudo-header"}},
 		{"requires and requirement_name", `{"rules":[{"match":{"prefix":"/"},"requires":{},"requirement_name":"a"}]}`,
 			[]string{"rules[0].requirement_name: only one of requires, requirement_name"}},
 		{"provider_and_audiences without provider", `{"rules":[{"match":{"prefix":"/"},"requires":{"provider_and_audiences":{"audiences":["a"]}}}]}`,
@@ -152,6 +156,23 @@ func TestParseConfigErrors(t *testing.T) {
 			_, probs := Parse([]byte(tt.config))
 			configtest.WantProblems(t, probs, tt.want...)
 		})
+	}
+}
+
+func TestParseExtractOnlyStatusHeader(t *testing.T) {
+	for eo, want := range map[string]string{
+		`{}`:                                DefaultVerificationStatusHeader,
+		`{"verification_status_header":""}`: DefaultVerificationStatusHeader,
+		`{"verificationStatusHeader":"X-Unsure"}`: "x-unsure",
+		`{"verification_status_header":"-"}`:      "",
+	} {
+		cfg, probs := Parse([]byte(`{"rules":[{"match":{"prefix":"/"},"requires":{"extract_only_without_validation":` + eo + `}}]}`))
+		if len(probs) > 0 {
+			t.Fatalf("%s: %v", eo, probs)
+		}
+		if r := cfg.Rules[0].Requires; r.Kind != ReqExtractOnly || r.StatusHeader != want {
+			t.Errorf("%s: kind %d header %q, want extract-only with %q", eo, r.Kind, r.StatusHeader, want)
+		}
 	}
 }
 

@@ -121,6 +121,32 @@ type fetchAttempt struct {
 	bound    uint32 // context the callout's answer is bound to
 	answerBy time.Time
 	retryAt  time.Time
+
+	// With x_discovery a fetch has two steps, each with its own tries and timeout: 0 GETs
+	// the discovery document (spec.uri), 1 the JWKS it names. Without, step 0 GETs the JWKS.
+	step    int
+	jwksURI string
+	jwksReq [][2]string
+}
+
+// target is what the fetch's current step GETs: the cluster, the request and its URI.
+func (e *Entry) target(a *fetchAttempt) (cluster string, req [][2]string, uri string) {
+	if a.step == 1 {
+		return e.spec.jwksCluster, a.jwksReq, a.jwksURI
+	}
+	return e.spec.Cluster, e.spec.Request, e.spec.uri
+}
+
+// describe names what a fetch reads, for its log lines.
+func (e *Entry) describe(a *fetchAttempt) string {
+	if !e.spec.discovery {
+		return "the JWKS " + e.spec.uri + " through cluster " + strconv.Quote(e.spec.Cluster)
+	}
+	d := "the keys of issuer " + e.spec.issuer + " (discovery document " + e.spec.uri + " through cluster " + strconv.Quote(e.spec.Cluster)
+	if a != nil && a.step == 1 {
+		d += ", then its jwks_uri " + a.jwksURI + " through cluster " + strconv.Quote(e.spec.jwksCluster)
+	}
+	return d + ")"
 }
 
 // Binding is a remote provider of a newly compiled configuration, for Bind.
@@ -238,6 +264,15 @@ func (e *Entry) UnknownKey(c Request) (*verifier.KeySet, status.Status) {
 }
 
 func (e *Entry) busy() bool { return e.fetch != nil || e.foreign }
+
+// Generation identifies the keys the entry serves now, the same in every VM that took them
+// from shared data; 0 when it has none (or took them without shared data).
+func (e *Entry) Generation() uint64 {
+	if e.set == nil {
+		return 0
+	}
+	return e.gen
+}
 
 // backingOff reports whether the latest fetch failed less than failed_refetch_duration ago.
 func (e *Entry) backingOff(now time.Time) bool {
@@ -363,10 +398,11 @@ func (e *Entry) dispatch(now time.Time) {
 	}
 	prev := s.effective
 	s.actOn(s.running)
-	_, err := dispatchJwks(e.spec, timeout, func(numHeaders, bodySize int) { s.answered(e, a, seq, numHeaders, bodySize) })
+	cluster, req, _ := e.target(a)
+	_, err := dispatchGet(cluster, req, timeout, func(numHeaders, bodySize int) { s.answered(e, a, seq, numHeaders, bodySize) })
 	s.actOn(prev)
 	if err != nil {
-		e.finish(now, nil, nil, &fetchError{msg: "proxy_http_call to cluster " + strconv.Quote(e.spec.Cluster) +
+		e.finish(now, nil, nil, &fetchError{msg: "proxy_http_call to cluster " + strconv.Quote(cluster) +
 			" was refused (" + err.Error() + "); is the cluster defined in Envoy?"})
 		return
 	}
@@ -387,6 +423,19 @@ func (s *Store) answered(e *Entry, a *fetchAttempt, seq, numHeaders, bodySize in
 	}
 	a.inFlight = false
 	now := s.now()
+	if e.spec.discovery && a.step == 0 {
+		doc, ferr := readDiscoveryAnswer(numHeaders, bodySize, e.spec.MaxBytes, e.spec.issuer)
+		if ferr != nil {
+			e.failedTry(now, ferr)
+			return
+		}
+		// The document names the JWKS: fetch it now, with retry_policy and http_uri.timeout
+		// applying to this GET afresh.
+		a.step, a.jwksURI, a.jwksReq = 1, doc.JWKSURI, jwksRequest(doc.JWKSURI)
+		a.tries, a.started = 0, now
+		e.dispatch(now)
+		return
+	}
 	ks, body, ferr := readJwksAnswer(numHeaders, bodySize, e.spec.MaxBytes)
 	if ferr != nil {
 		e.failedTry(now, ferr)
@@ -402,7 +451,8 @@ func (e *Entry) failedTry(now time.Time, ferr *fetchError) {
 		if d, ok := e.spec.mayRetry(a.tries, a.started, now); ok {
 			a.retryAt = now.Add(d)
 			e.holdLease(a.retryAt.Add(e.spec.TryTimeout(a.started, a.retryAt) + fetchGrace))
-			proxywasm.LogDebug("jwt_authn: fetching the JWKS " + e.spec.uri + " failed (" + ferr.msg + "); retrying")
+			_, _, uri := e.target(a)
+			proxywasm.LogDebug("jwt_authn: fetching " + uri + " failed (" + ferr.msg + "); retrying")
 			e.s.schedule()
 			return
 		}
@@ -413,6 +463,7 @@ func (e *Entry) failedTry(now time.Time, ferr *fetchError) {
 // finish ends the fetch: publishes its result to the other VMs, counts it, and resumes the
 // requests that waited for it.
 func (e *Entry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr *fetchError) {
+	a := e.fetch
 	e.fetch = nil
 	owner := e.owner
 	if ferr == nil {
@@ -441,8 +492,7 @@ func (e *Entry) finish(now time.Time, ks *verifier.KeySet, body []byte, ferr *fe
 		})
 		e.mergeShared(m)
 		e.s.count(metrics.JwksFetchFailed)
-		msg := "jwt_authn: fetching the JWKS " + e.spec.uri + " through cluster " + strconv.Quote(e.spec.Cluster) +
-			" failed: " + ferr.msg
+		msg := "jwt_authn: fetching " + e.describe(a) + " failed: " + ferr.msg
 		if e.set != nil {
 			msg += "; keeping the keys fetched " + now.Sub(e.fetchedAt).Round(time.Second).String() + " ago"
 		} else {

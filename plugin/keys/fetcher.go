@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/oidc"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/config"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
@@ -139,11 +140,12 @@ func Millis(d time.Duration) uint32 {
 	return uint32(ms)
 }
 
-// dispatchJwks sends one try. The callout is dispatched as the context whose callback runs
-// now (the SDK binds the answer to it and drops it if that context is gone by then; the
-// cache notices that in OnHttpStreamDone and dispatches again from the plugin context).
-func dispatchJwks(r *Remote, timeout time.Duration, onAnswer func(numHeaders, bodySize int)) (uint32, error) {
-	return proxywasm.DispatchHttpCall(r.Cluster, r.Request, nil, nil, Millis(timeout),
+// dispatchGet sends one try of a GET. The callout is dispatched as the context whose
+// callback runs now (the SDK binds the answer to it and drops it if that context is gone by
+// then; the cache notices that in OnHttpStreamDone and dispatches again from the plugin
+// context).
+func dispatchGet(cluster string, request [][2]string, timeout time.Duration, onAnswer func(numHeaders, bodySize int)) (uint32, error) {
+	return proxywasm.DispatchHttpCall(cluster, request, nil, nil, Millis(timeout),
 		func(numHeaders, bodySize, _ int) { onAnswer(numHeaders, bodySize) })
 }
 
@@ -159,12 +161,26 @@ func (e *fetchError) Error() string { return e.msg }
 // readJwksAnswer reads the answer to a JWKS callout, inside proxy_on_http_call_response. It
 // returns the parsed keys and the body, which is published to the other VMs as it is.
 func readJwksAnswer(numHeaders, bodySize, maxBytes int) (*verifier.KeySet, []byte, *fetchError) {
+	body, ferr := readAnswer(numHeaders, bodySize, maxBytes)
+	if ferr != nil {
+		return nil, nil, ferr
+	}
+	ks, perr := parseFetchedJwks(body)
+	if perr != nil {
+		return nil, nil, &fetchError{"not a usable JWKS: " + perr.Error(), false}
+	}
+	return ks, body, nil
+}
+
+// readAnswer reads the body of a 200 answer to a callout of at most maxBytes bytes; anything
+// else is a failed try (retryable on a reset or a 5xx, as Envoy's retry_on).
+func readAnswer(numHeaders, bodySize, maxBytes int) ([]byte, *fetchError) {
 	if numHeaders == 0 {
-		return nil, nil, &fetchError{"the call failed (reset or no connection to the cluster)", true}
+		return nil, &fetchError{"the call failed (reset or no connection to the cluster)", true}
 	}
 	hs, err := proxywasm.GetHttpCallResponseHeaders()
 	if err != nil {
-		return nil, nil, &fetchError{"reading the response headers failed: " + err.Error(), true}
+		return nil, &fetchError{"reading the response headers failed: " + err.Error(), true}
 	}
 	st := ""
 	for _, h := range hs {
@@ -175,24 +191,34 @@ func readJwksAnswer(numHeaders, bodySize, maxBytes int) (*verifier.KeySet, []byt
 	}
 	if st != "200" {
 		code, _ := strconv.Atoi(st)
-		return nil, nil, &fetchError{"status " + strconv.Quote(st) + ", want 200", code >= 500}
+		return nil, &fetchError{"status " + strconv.Quote(st) + ", want 200", code >= 500}
 	}
 	switch {
 	case bodySize == 0:
-		return nil, nil, &fetchError{"empty body", false}
+		return nil, &fetchError{"empty body", false}
 	case bodySize > maxBytes:
-		return nil, nil, &fetchError{"body of " + strconv.Itoa(bodySize) + " bytes exceeds the limit of " +
+		return nil, &fetchError{"body of " + strconv.Itoa(bodySize) + " bytes exceeds the limit of " +
 			strconv.Itoa(maxBytes) + " (x_max_jwks_bytes)", false}
 	}
 	body, err := proxywasm.GetHttpCallResponseBody(0, bodySize)
 	if err != nil {
-		return nil, nil, &fetchError{"reading the body failed: " + err.Error(), true}
+		return nil, &fetchError{"reading the body failed: " + err.Error(), true}
 	}
-	ks, perr := parseFetchedJwks(body)
-	if perr != nil {
-		return nil, nil, &fetchError{"not a usable JWKS: " + perr.Error(), false}
+	return body, nil
+}
+
+// readDiscoveryAnswer reads the answer to a discovery document callout (x_discovery): the
+// document must name issuer and a usable jwks_uri (package oidc).
+func readDiscoveryAnswer(numHeaders, bodySize, maxBytes int, issuer string) (oidc.Document, *fetchError) {
+	body, ferr := readAnswer(numHeaders, bodySize, maxBytes)
+	if ferr != nil {
+		return oidc.Document{}, ferr
 	}
-	return ks, body, nil
+	doc, err := oidc.ParseDocument(body, issuer)
+	if err != nil {
+		return oidc.Document{}, &fetchError{err.Error(), false}
+	}
+	return doc, nil
 }
 
 // parseFetchedJwks parses a fetched (or shared) JWKS. A set without a usable key is an error

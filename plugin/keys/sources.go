@@ -77,6 +77,11 @@ type Remote struct {
 	Retry         *RetryPolicy
 	MaxBytes      int           // x_max_jwks_bytes
 	KidRefetch    time.Duration // x_unknown_kid_refetch_interval; 0: never refetch for a kid
+	// x_discovery: uri is the OpenID Connect discovery document of issuer; each fetch reads
+	// it, then the JWKS at its jwks_uri through jwksCluster (x_jwks_cluster, or Cluster).
+	discovery   bool
+	issuer      string
+	jwksCluster string
 
 	Request          [][2]string // the GET, prebuilt
 	metaKey, keysKey string      // shared-data keys
@@ -108,6 +113,15 @@ func NewRemote(r *config.RawRemoteJwks) *Remote {
 	}
 	k.Request = jwksRequest(k.uri)
 	k.metaKey, k.keysKey = sharedKeys(k.Cluster, k.uri)
+	if r.Discovery {
+		k.discovery, k.issuer, k.jwksCluster = true, r.Issuer, r.JwksCluster
+		if k.jwksCluster == "" {
+			k.jwksCluster = k.Cluster
+		}
+		// The JWKS found through this document on this cluster: not the document itself,
+		// which a provider without x_discovery could fetch from the same URI.
+		k.metaKey, k.keysKey = sharedKeys(k.Cluster, k.uri+"|d:"+k.jwksCluster)
+	}
 	return k
 }
 
@@ -127,6 +141,9 @@ func (r *Remote) id() string {
 	b.WriteString(strconv.FormatBool(r.asyncFetch))
 	b.WriteByte(0)
 	b.WriteString(strconv.Itoa(r.MaxBytes))
+	if r.discovery {
+		b.WriteString("\x00discovery\x00" + r.issuer + "\x00" + r.jwksCluster)
+	}
 	if r.Retry != nil {
 		b.WriteByte(0)
 		b.WriteString(strconv.Itoa(r.Retry.Retries) + "/" + strconv.FormatInt(int64(r.Retry.Base), 10) + "/" +

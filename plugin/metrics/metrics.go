@@ -30,6 +30,7 @@ const (
 	Signed
 	SignFailed
 	BackendTokenIssued
+	JwtCacheSharedHit
 	NumCounters
 )
 
@@ -49,6 +50,7 @@ var counterNames = [NumCounters]string{
 	Signed:                          "signed",               // x_sign: responses signed
 	SignFailed:                      "sign_failed",          // x_sign refusals (502 or reset) and failed backend-token mints
 	BackendTokenIssued:              "backend_token_issued", // x_backend_token: upstream requests that carried one
+	JwtCacheSharedHit:               "jwt_cache_shared_hit", // JWT cache misses whose token another VM had verified (no signature check)
 }
 
 func metricName(statPrefix string, k Counter) string {

@@ -42,7 +42,11 @@ const (
 type issuerSet struct {
 	all  bool
 	list []string
+	set  map[string]bool // the list as a set, once it is long (many providers on one location)
 }
+
+// issuerSetMapFrom is the list length from which Allows looks issuers up in a map.
+const issuerSetMapFrom = 8
 
 func (s *issuerSet) add(iss string) {
 	if iss == "" {
@@ -55,11 +59,23 @@ func (s *issuerSet) add(iss string) {
 		}
 	}
 	s.list = append(s.list, iss)
+	if len(s.list) >= issuerSetMapFrom {
+		if s.set == nil {
+			s.set = make(map[string]bool, len(s.list))
+			for _, x := range s.list {
+				s.set[x] = true
+			}
+		}
+		s.set[iss] = true
+	}
 }
 
 func (s *issuerSet) Allows(iss string) bool {
 	if s.all {
 		return true
+	}
+	if s.set != nil {
+		return s.set[iss]
 	}
 	for _, x := range s.list {
 		if x == iss {

@@ -44,7 +44,7 @@ func (m *Matcher) pathMatches(r *Request) bool {
 	if m.kind == config.PathConnect {
 		return r.Method() == "CONNECT"
 	}
-	p, ok := r.Header(":path")
+	p, ok := r.PathOK()
 	if !ok && m.kind == config.PathRegex {
 		return false // RegexMatcherImpl refuses a request without :path
 	}

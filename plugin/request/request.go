@@ -17,6 +17,10 @@ type Request struct {
 	queryParsed  bool
 	cookies      []queryParam
 	cookiesDone  bool
+
+	// :path and :method, looked up once (every rule's matcher reads them).
+	path, method       string
+	hasPath, pseudoSet bool
 }
 
 type queryParam struct{ name, value string }
@@ -74,16 +78,31 @@ func (r *Request) Drop(name string) {
 		}
 	}
 	r.Headers = out
+	r.pseudoSet = false
+}
+
+func (r *Request) pseudo() {
+	if !r.pseudoSet {
+		r.path, r.hasPath = r.Header(":path")
+		r.method, _ = r.Header(":method")
+		r.pseudoSet = true
+	}
+}
+
+// PathOK is :path and whether the request has one.
+func (r *Request) PathOK() (string, bool) {
+	r.pseudo()
+	return r.path, r.hasPath
 }
 
 func (r *Request) Path() string {
-	p, _ := r.Header(":path")
-	return p
+	r.pseudo()
+	return r.path
 }
 
 func (r *Request) Method() string {
-	m, _ := r.Header(":method")
-	return m
+	r.pseudo()
+	return r.method
 }
 
 // PathOnly is the path without query and fragment (Envoy PathUtil::removeQueryAndFragment).

@@ -138,7 +138,14 @@ func status(h *host.Host, req, resp [][2]string) int {
 // answered want (which also warms the JWT cache where it is on), then times req.
 func benchJWTRequest(b *testing.B, cfg []byte, now time.Time, req [][2]string, want int) {
 	b.Helper()
-	h := start(b, shippedModule(b), host.Options{VMs: 1, PluginConfig: cfg, Now: now})
+	benchJWTRequestAt(b, host.LogInfo, cfg, now, req, want)
+}
+
+// benchJWTRequestAt is benchJWTRequest with Envoy's log level at level: Envoy's default is info;
+// at debug the filter also builds and logs its decision trace for every request.
+func benchJWTRequestAt(b *testing.B, level host.LogLevel, cfg []byte, now time.Time, req [][2]string, want int) {
+	b.Helper()
+	h := start(b, shippedModule(b), host.Options{VMs: 1, PluginConfig: cfg, Now: now, LogLevel: level})
 	resp := [][2]string{{":status", "200"}, {"content-length", "0"}}
 	if got := status(h, req, resp); got != want {
 		b.Fatalf("status %d, want %d; filter logged: %v", got, want, h.Logs(host.LogDebug))
@@ -153,10 +160,65 @@ func benchJWTRequest(b *testing.B, cfg []byte, now time.Time, req [][2]string, w
 	}
 }
 
+// benchSharedHit times a token that another VM verified, met by a VM whose own JWT cache
+// does not hold it: a local miss answered by the shared records (plugin/tokencache). The
+// VM's cache holds one token (jwt_cache_size 1) and two good tokens alternate, so every
+// request misses locally; both were verified once before the timer starts, so every request
+// is a shared hit (checked with the counters at the end).
+func benchSharedHit(b *testing.B, f *vectorFile, reqA, reqB [][2]string) {
+	b.Helper()
+	cfg := map[string]json.RawMessage{}
+	if err := json.Unmarshal(f.config(b, false, ""), &cfg); err != nil {
+		b.Fatal(err)
+	}
+	var providers map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(cfg["providers"], &providers); err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range providers {
+		p["jwt_cache_config"] = json.RawMessage(`{"jwt_cache_size":1}`)
+	}
+	out, err := json.Marshal(providers)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg["providers"] = out
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := start(b, shippedModule(b), host.Options{VMs: 1, PluginConfig: raw, Now: f.clock(), VMID: "jwt-bench"})
+	resp := [][2]string{{":status", "200"}, {"content-length", "0"}}
+	for _, r := range [][][2]string{reqA, reqB} {
+		if got := status(h, r, resp); got != 200 {
+			b.Fatalf("status %d, want 200; filter logged: %v", got, h.Logs(host.LogDebug))
+		}
+	}
+	hits0, _ := h.Counter("jwt_authn.jwt_cache_shared_hit")
+	n := 0
+	for b.Loop() {
+		r := reqA
+		if n%2 == 1 {
+			r = reqB
+		}
+		n++
+		if got := status(h, r, resp); got != 200 {
+			b.Fatalf("status %d, want 200", got)
+		}
+	}
+	if hits, _ := h.Counter("jwt_authn.jwt_cache_shared_hit"); hits-hits0 != uint64(n) {
+		b.Fatalf("%d shared hits for %d requests", hits-hits0, n)
+	}
+	if err := h.Err(); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkJWTRequest: the per-request cost of the filter in the wasm, by path.
 //   - NoRuleMatched: the path matches no rule (the filter's pass-through);
 //   - MissingToken: a rule requires a provider, no token: 401;
 //   - Cached/RS256: a good token already in the JWT cache;
+//   - SharedCached/RS256: a good token another VM verified, not in this VM's cache;
 //   - Uncached/<alg>: a good token verified on every request (x_disable_jwt_cache).
 func BenchmarkJWTRequest(b *testing.B) {
 	rsa := loadVectors(b, "jvl-rsa-rs256")
@@ -170,6 +232,12 @@ func BenchmarkJWTRequest(b *testing.B) {
 	})
 	b.Run("Cached/RS256", func(b *testing.B) {
 		benchJWTRequest(b, rsa.config(b, false, ""), rsa.clock(), rsaToken, 200)
+	})
+	b.Run("SharedCached/RS256", func(b *testing.B) {
+		benchSharedHit(b, rsa, rsaToken, rsa.request(b, "no-kid"))
+	})
+	b.Run("Cached/RS256/DebugTrace", func(b *testing.B) {
+		benchJWTRequestAt(b, host.LogDebug, rsa.config(b, false, ""), rsa.clock(), rsaToken, 200)
 	})
 	files := map[string]*vectorFile{}
 	for _, c := range jwtBenchCases {

@@ -44,7 +44,8 @@ type Options struct {
 	OnCallout func(Callout)
 	// LogLevel is what proxy_get_log_level answers. Every line is captured regardless.
 	LogLevel LogLevel
-	// LogWriter, if set, receives every log line as Envoy would print it.
+	// LogWriter, if set, receives every log line at LogLevel or above, as Envoy would print it
+	// (Envoy's logger drops lines below its level).
 	LogWriter io.Writer
 	// MaxLogLines bounds the lines kept for Logs (oldest dropped); zero means 100000.
 	MaxLogLines int
@@ -107,7 +108,7 @@ func Start(ctx context.Context, m *Module, opts Options) (*Host, error) {
 		opts:     opts,
 		imports:  importTable(),
 		clock:    opts.Clock,
-		logs:     newLogStore(opts.MaxLogLines, opts.LogWriter, opts.PluginName),
+		logs:     newLogStore(opts.MaxLogLines, opts.LogWriter, opts.LogLevel, opts.PluginName),
 		metrics:  newMetricStore(),
 		shared:   newSharedStore(),
 		callouts: newCalloutStore(),

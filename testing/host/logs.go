@@ -21,11 +21,12 @@ type logStore struct {
 	max     int
 	dropped int
 	w       io.Writer
+	wmin    LogLevel // lines below it are kept but not written to w
 	prefix  string
 }
 
-func newLogStore(max int, w io.Writer, pluginName string) *logStore {
-	return &logStore{max: max, w: w, prefix: "wasm log " + pluginName}
+func newLogStore(max int, w io.Writer, wmin LogLevel, pluginName string) *logStore {
+	return &logStore{max: max, w: w, wmin: wmin, prefix: "wasm log " + pluginName}
 }
 
 func (s *logStore) add(vm int, ctx uint32, level LogLevel, msg string) {
@@ -38,7 +39,7 @@ func (s *logStore) add(vm int, ctx uint32, level LogLevel, msg string) {
 		s.lines = s.lines[:n]
 	}
 	s.lines = append(s.lines, LogLine{VM: vm, Context: ctx, Level: level, Message: msg})
-	if s.w != nil {
+	if s.w != nil && level >= s.wmin {
 		// The shape of Envoy's line: "[level] wasm log <plugin>: message" (Context::log).
 		fmt.Fprintf(s.w, "[%s] %s vm=%d: %s\n", level, s.prefix, vm, msg)
 	}

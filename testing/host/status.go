@@ -1,6 +1,10 @@
 package host
 
-import "strconv"
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
 
 // Status is proxy_status_t (proxy-wasm spec, ABI 0.2.1; cpp-host include/proxy-wasm/wasm_api_impl.h
 // WasmResult). The numbering is the ABI's, not ours.
@@ -92,6 +96,17 @@ const (
 )
 
 var logLevelNames = [...]string{"trace", "debug", "info", "warn", "error", "critical"}
+
+// ParseLogLevel reads a level name (trace, debug, info, warn, error, critical), as Envoy's
+// --log-level spells them.
+func ParseLogLevel(name string) (LogLevel, error) {
+	for i, n := range logLevelNames {
+		if n == name {
+			return LogLevel(i), nil
+		}
+	}
+	return 0, errors.New("log level " + strconv.Quote(name) + ": want one of " + strings.Join(logLevelNames[:], ", "))
+}
 
 func (l LogLevel) String() string {
 	if l <= logLevelMax {

@@ -213,6 +213,7 @@ func TestEmulatorRejectsBadFlags(t *testing.T) {
 		{"-workers", "0"},
 		{"-now", "yesterday"},
 		{"-profile", "envoy-0.1"},
+		{"-log-level", "verbose"},
 		{"-client-cert-digest", "abc"},
 		{"-client-cert-digest", strings.Repeat("g", 64)},
 		{"-wasm", filepath.Join(t.TempDir(), "missing.wasm")},
@@ -223,6 +224,29 @@ func TestEmulatorRejectsBadFlags(t *testing.T) {
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
 			t.Errorf("%v: err %v, want a non-zero exit\n%s", args, err, out)
+		}
+	}
+}
+
+// -log-level is Envoy's: lines below it are not printed (the probe logs at info).
+func TestEmulatorLogLevel(t *testing.T) {
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "keys")
+	}))
+	defer idp.Close()
+	cluster := "jwks=" + strings.TrimPrefix(idp.URL, "http://")
+	for _, c := range []struct {
+		level string
+		shown bool
+	}{{"info", true}, {"warn", false}, {"critical", false}} {
+		e := startEmulator(t, buildEmulator(t), "-wasm", buildProbe(t), "-config", writeFile(t, "c", "pause"),
+			"-cluster", cluster, "-log-level", c.level)
+		if resp, _ := get(t, "http://"+e.addr+"/api"); resp.StatusCode != 200 {
+			t.Errorf("-log-level %s: status %d, want 200", c.level, resp.StatusCode)
+		}
+		e.stop(t)
+		if got := strings.Contains(e.stderr.String(), "callout headers="); got != c.shown {
+			t.Errorf("-log-level %s: info line printed %v, want %v:\n%s", c.level, got, c.shown, e.stderr)
 		}
 	}
 }

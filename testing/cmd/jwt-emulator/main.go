@@ -47,6 +47,7 @@ func main() {
 
 type config struct {
 	wasm, configPath, listen, upstream, now, profile string
+	logLevel                                         string
 	workers                                          int
 	clusters                                         clusterFlag
 	clientCertDigest                                 string
@@ -103,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.upstream, "upstream", "", "where allowed requests go (default: built-in echo)")
 	fs.Var(c.clusters, "cluster", "NAME=HOST:PORT: where proxy_http_call to cluster NAME goes (repeatable)")
 	fs.StringVar(&c.now, "now", "", "start the host clock at this time (RFC 3339 or Unix seconds); it then advances in real time")
+	fs.StringVar(&c.logLevel, "log-level", "trace", "Envoy's log level: what proxy_get_log_level answers; lines below it are not printed (trace, debug, info, warn, error, critical)")
 	fs.StringVar(&c.profile, "profile", string(host.DefaultProfile), "Envoy to imitate: "+profileList())
 	fs.Var(c.env, "env", "NAME=VALUE: a VM environment variable (vm_config.environment_variables), for environment_variable key sources (repeatable)")
 	fs.BoolVar(&c.allowStopIteration, "allow-on-headers-stop-iteration", false,
@@ -170,6 +172,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	logLevel, err := host.ParseLogLevel(c.logLevel)
+	if err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
 	bin, err := os.ReadFile(c.wasm)
 	if err != nil {
 		return fmt.Errorf("read module: %w (build it with `make build-wasm`)", err)
@@ -211,7 +217,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		Clusters:     names,
 		OnCallout:    func(co host.Callout) { go fetcher.fetch(ctx, co) },
 		LogWriter:    stderr,
-		LogLevel:     host.LogTrace,
+		LogLevel:     logLevel,
 		Env:          c.env,
 
 		AllowOnHeadersStopIteration: c.allowStopIteration,
