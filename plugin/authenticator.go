@@ -184,7 +184,7 @@ func (c *verifyContext) checkToken(e request.Extracted, m authMode) (st status.S
 		if !verifiedElsewhere {
 			if c.rt.budget.exhausted(tok.Alg, c.now) {
 				c.count(metrics.FailedVerificationBudgetRefused)
-				n.why = authtrace.SignatureInvalid
+				n.why = authtrace.Failed // not checked: x_failed_verification_budget spent
 				return status.JwtVerificationFail, p, n
 			}
 			err := tok.Verify(ks)
@@ -211,6 +211,9 @@ func (c *verifyContext) checkToken(e request.Extracted, m authMode) (st status.S
 						" per " + c.rt.budget.window.String() + ", x_failed_verification_budget): ES384 and ES512 tokens not verified before are refused without a check until the window ends")
 				}
 				n.why = authtrace.SignatureInvalid
+				if errors.Is(err, verifier.ErrKeyTypeMismatch) {
+					n.why = authtrace.KeyTypeMismatch
+				}
 				return status.Of(err), p, n
 			}
 			c.sharedStore(p, tok, d)

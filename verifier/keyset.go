@@ -66,7 +66,8 @@ func (ks *KeySet) skip(i int, kid string, reason error) {
 // none verifies, also when keys matched but none could verify the alg (an
 // HS256 token and an RSA key without alg: jwt_verify_lib counts a key as
 // matched once kid and alg pass, before its type is looked at, and answers
-// "Jwt verification fails"); ErrEd25519SignatureLength (an ErrSignature) at
+// "Jwt verification fails"; the error is then ErrKeyTypeMismatch, an ErrSignature);
+// ErrEd25519SignatureLength (an ErrSignature) at
 // once for an EdDSA signature that is not 64 bytes; an HMAC secret shorter
 // than the hash is an ErrSignature that is also ErrWeakKey.
 func (t *Token) Verify(ks *KeySet) error {
@@ -101,7 +102,7 @@ func (t *Token) Verify(ks *KeySet) error {
 	}
 	if attempts == 0 {
 		if matched {
-			return wrap(ErrSignature, "no key that matches kid and alg is of a type that verifies "+string(t.Alg), nil)
+			return wrap(ErrKeyTypeMismatch, string(t.Alg), nil)
 		}
 		return wrap(ErrUnknownKey, "", nil)
 	}
