@@ -5,6 +5,8 @@ TINYGO    ?= tinygo
 BUILD     := build
 WASM      := $(BUILD)/jwt-authn.wasm
 EMULATOR  := $(BUILD)/jwt-emulator
+# make run's launcher, the demo identity provider, and the token minting command
+DEMO_BINS := $(BUILD)/demo $(BUILD)/demo-idp $(BUILD)/jwt-mint
 MIGRATE   := $(BUILD)/jwt-migrate
 SDK       := github.com/tetratelabs/proxy-wasm-go-sdk
 # The wasm build sees a copy of the SDK with our ABI glue added (see RATIONALE.md).
@@ -17,15 +19,15 @@ GJSON_COPY := $(BUILD)/gjson
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all build build-wasm build-emulator build-migrate build-tinygo test vet bench bench-all bench-wasm fuzz soak clean
+.PHONY: all build build-wasm build-emulator build-migrate build-tinygo test vet bench bench-all bench-wasm fuzz soak clean run build-demo image push
 
 all: build
 
-build: build-wasm build-emulator build-migrate
+build: build-wasm build-emulator build-migrate build-demo
 
 build-wasm: $(WASM)
 
-$(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go
+$(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go Makefile
 	@mkdir -p $(BUILD)
 	rm -rf $(SDK_COPY)
 	$(GO) mod download $(SDK)
@@ -48,6 +50,32 @@ build-emulator: $(EMULATOR)
 
 $(EMULATOR): $(GO_SRC)
 	$(GO) build -o $@ ./testing/cmd/jwt-emulator
+
+build-demo: $(DEMO_BINS)
+
+$(BUILD)/demo $(BUILD)/demo-idp $(BUILD)/jwt-mint: $(BUILD)/%: $(GO_SRC)
+	$(GO) build -o $@ ./testing/cmd/$*
+
+# make run: the demo identity provider and the filter in the emulator on 127.0.0.1:8080
+# (DEMO_LISTEN, DEMO_IDP, DEMO_ADMIN change the addresses); prints curl commands to paste.
+# exec: the launcher replaces the shell, so Ctrl-C stops it and its children, nothing else.
+run: $(WASM) $(EMULATOR) $(BUILD)/demo $(BUILD)/demo-idp
+	exec $(BUILD)/demo
+
+# make image: the Wasm OCI image Istio pulls (compat variant: plugin.wasm in one gzipped tar
+# layer), as an OCI image layout in build/image; no Docker needed.
+# make push IMAGE=registry.example.com/proxy-wasm-jwt/jwt-authn:0.1.0 pushes it with your registry
+# credentials (docker login, or a credential helper); the WasmPlugin's url is then oci://$(IMAGE).
+IMAGE_DIR := $(BUILD)/image
+IMAGE_TAG ?= latest
+
+image: $(WASM)
+	$(GO) build -o $(BUILD)/wasm-image ./tools/wasm-image
+	$(BUILD)/wasm-image build -wasm $(WASM) -out $(IMAGE_DIR) -tag $(IMAGE_TAG)
+
+push: image
+	@test -n "$(IMAGE)" || { echo 'usage: make push IMAGE=REGISTRY/REPOSITORY:TAG'; exit 2; }
+	$(BUILD)/wasm-image push -layout $(IMAGE_DIR) -image $(IMAGE)
 
 build-migrate: $(MIGRATE)
 

@@ -1,10 +1,10 @@
 package oauth
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/jsonstr"
 	"github.com/tidwall/gjson"
 )
 
@@ -129,9 +129,8 @@ func ParseProtectedResource(v gjson.Result) (*ProtectedResource, []FieldError) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	rb, _ := json.Marshal(p.resource)
 	doc.WriteString(`"resource":`)
-	doc.Write(rb)
+	doc.WriteString(jsonstr.Quote(p.resource))
 	for _, m := range members {
 		doc.WriteByte(',')
 		doc.WriteString(m)
@@ -151,8 +150,7 @@ func ParseProtectedResource(v gjson.Result) (*ProtectedResource, []FieldError) {
 }
 
 func encodeMember(name string, val gjson.Result, m metadataMember, add func(string, string)) (string, bool) {
-	key, _ := json.Marshal(name)
-	prefix := string(key) + ":"
+	prefix := jsonstr.Quote(name) + ":"
 	switch m.kind {
 	case 'b':
 		if val.Type != gjson.True && val.Type != gjson.False {
@@ -169,8 +167,7 @@ func encodeMember(name string, val gjson.Result, m metadataMember, add func(stri
 			}
 			return "", false
 		}
-		b, _ := json.Marshal(val.Str)
-		return prefix + string(b), true
+		return prefix + jsonstr.Quote(val.Str), true
 	}
 	// Arrays of strings.
 	if !val.IsArray() {
@@ -218,8 +215,14 @@ func encodeMember(name string, val gjson.Result, m metadataMember, add func(stri
 		}
 		list = []string{}
 	}
-	b, _ := json.Marshal(list)
-	return prefix + string(b), true
+	b := append([]byte(prefix), '[')
+	for i, e := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonstr.Append(b, e)
+	}
+	return string(append(b, ']')), true
 }
 
 // isHTTPSURL accepts https://host[:port][/path][?query][#fragment]; noQuery also refuses query

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/jsonstr"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/plugin/status"
 )
 
@@ -56,7 +57,7 @@ func payloadMetadata(claims gjson.Result, spaceDelimited []string) []byte {
 					b.WriteByte(',')
 				}
 				m++
-				b.WriteString(jsonQuote(part))
+				b.WriteString(jsonstr.Quote(part))
 			}
 			b.WriteByte(']')
 			return true
@@ -69,7 +70,7 @@ func payloadMetadata(claims gjson.Result, spaceDelimited []string) []byte {
 }
 
 func failedStatusMetadata(s status.Status) []byte {
-	return []byte(`{"code":` + strconv.Itoa(int(s)) + `,"message":` + jsonQuote(s.String()) + `}`)
+	return []byte(`{"code":` + strconv.Itoa(int(s)) + `,"message":` + jsonstr.Quote(s.String()) + `}`)
 }
 
 func contains(list []string, s string) bool {
@@ -79,28 +80,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// jsonQuote is a JSON string literal for s.
-func jsonQuote(s string) string {
-	const hex = "0123456789abcdef"
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&0xf])
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

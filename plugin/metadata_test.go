@@ -30,15 +30,6 @@ func TestFailedStatusMetadataCarriesEnvoysCode(t *testing.T) {
 	}
 }
 
-func TestJSONQuoteEscapesWhatJSONNeeds(t *testing.T) {
-	if got := jsonQuote("a\"b\\c\n\x01é"); got != `"a\"b\\c\u000a\u0001é"` {
-		t.Errorf("got %s", got)
-	}
-	if !gjson.Valid(jsonQuote("\x00\x1f\"")) {
-		t.Error("not valid JSON")
-	}
-}
-
 func TestMetadataEntriesOfARequest(t *testing.T) {
 	k := testjwt.Keys(t)
 	rt := mustLoad(t, `{"providers":{"p":`+prov("i", testjwt.JWKS(k.ES256), `,"payload_in_metadata":"pl","header_in_metadata":"hd",

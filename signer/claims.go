@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/jsonstr"
 	"github.com/tidwall/gjson"
 )
 
@@ -41,9 +42,9 @@ func (c *BackendClaims) Payload(now time.Time, jti string, verified string) stri
 	iat := now.Unix()
 	b := make([]byte, 0, 256)
 	b = append(b, `{"iss":`...)
-	b = appendJSONString(b, c.Issuer)
+	b = jsonstr.Append(b, c.Issuer)
 	b = append(b, `,"aud":`...)
-	b = appendJSONString(b, c.Audience)
+	b = jsonstr.Append(b, c.Audience)
 	b = append(b, `,"iat":`...)
 	b = strconv.AppendInt(b, iat, 10)
 	b = append(b, `,"nbf":`...)
@@ -51,7 +52,7 @@ func (c *BackendClaims) Payload(now time.Time, jti string, verified string) stri
 	b = append(b, `,"exp":`...)
 	b = strconv.AppendInt(b, iat+int64(c.TTL/time.Second), 10)
 	b = append(b, `,"jti":`...)
-	b = appendJSONString(b, jti)
+	b = jsonstr.Append(b, jti)
 	if len(c.Copy) > 0 && verified != "" {
 		found := make([]string, len(c.Copy))
 		gjson.Parse(verified).ForEach(func(k, v gjson.Result) bool {
@@ -67,7 +68,7 @@ func (c *BackendClaims) Payload(now time.Time, jti string, verified string) stri
 				continue
 			}
 			b = append(b, ',')
-			b = appendJSONString(b, name)
+			b = jsonstr.Append(b, name)
 			b = append(b, ':')
 			b = append(b, found[i]...)
 		}

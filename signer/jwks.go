@@ -12,6 +12,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/jsonstr"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
 )
 
@@ -177,17 +178,17 @@ func parseKey(i int, v gjson.Result) (*Key, error) {
 		return nil, err
 	}
 	if pub != nil {
-		b := append([]byte(`{"kty":`), appendJSONString(nil, kty)...)
+		b := append([]byte(`{"kty":`), jsonstr.Append(nil, kty)...)
 		b = append(b, `,"kid":`...)
-		b = appendJSONString(b, kid)
+		b = jsonstr.Append(b, kid)
 		b = append(b, `,"use":"sig","alg":`...)
-		b = appendJSONString(b, algName)
+		b = jsonstr.Append(b, algName)
 		b = append(b, pub...)
 		k.public = string(append(b, '}'))
 	}
-	h := append([]byte(`{"alg":`), appendJSONString(nil, algName)...)
+	h := append([]byte(`{"alg":`), jsonstr.Append(nil, algName)...)
 	h = append(h, `,"kid":`...)
-	h = appendJSONString(h, kid)
+	h = jsonstr.Append(h, kid)
 	h = append(h, `,"typ":"JWT"}`...)
 	k.header = b64(h)
 	return k, nil
@@ -329,7 +330,7 @@ func (k *Key) parseEC(i int, m members, sp algSpec) ([]byte, error) {
 		return nil, &KeyError{Index: i, Reason: "x and y are not the public key of d"}
 	}
 	k.ec = priv
-	pub := append([]byte(`,"crv":`), appendJSONString(nil, crv)...)
+	pub := append([]byte(`,"crv":`), jsonstr.Append(nil, crv)...)
 	pub = append(pub, `,"x":"`...)
 	pub = appendB64(pub, pt[1:1+size])
 	pub = append(pub, `","y":"`...)

@@ -1,6 +1,9 @@
 package host
 
-import "sync"
+import (
+	"sort"
+	"sync"
+)
 
 // Metrics live in the host, shared by all VMs, as Envoy's stats scope is shared by the
 // workers: each VM defines its own ids (Envoy Wasm::nextCounterMetricId and friends) that map
@@ -96,4 +99,30 @@ func (m *vmMetrics) add(t MetricType, stat *metric) uint32 {
 	m.next[t] += 4
 	m.ids[id] = stat
 	return id
+}
+
+// Metric is one stat as the host holds it.
+type Metric struct {
+	Name  string
+	Type  MetricType
+	Value int64    // a counter's or gauge's value
+	Hist  []uint64 // a histogram's recorded values
+}
+
+// Metrics returns every stat the module defined, sorted by name then type, as Envoy's admin
+// /stats lists them.
+func (h *Host) Metrics() []Metric {
+	h.metrics.mu.Lock()
+	out := make([]Metric, 0, len(h.metrics.byName))
+	for k, m := range h.metrics.byName {
+		out = append(out, Metric{Name: k.name, Type: k.typ, Value: m.value, Hist: append([]uint64(nil), m.hist...)})
+	}
+	h.metrics.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Type < out[j].Type
+	})
+	return out
 }

@@ -16,8 +16,12 @@
 // given by -cluster NAME=HOST:PORT. Ticks fire on real time; -now shifts the clock so that a
 // recorded token can be replayed inside its validity window.
 //
-// It prints one line "listening on ADDR" on stdout when ready, the module's log lines on
-// stderr, and exits cleanly on SIGTERM or SIGINT.
+// It prints one line "listening on ADDR" on stdout when ready (then "admin listening on ADDR"
+// with -admin, which serves Envoy's GET /stats with the module's metrics), the module's log
+// lines on stderr, and exits cleanly on SIGTERM or SIGINT.
+//
+// -config takes the jwt_authn filter's typed_config as JSON, or as YAML, which the emulator
+// converts to JSON before the module sees it (as istiod does with a WasmPlugin's pluginConfig).
 package main
 
 import (
@@ -50,6 +54,7 @@ type config struct {
 	logLevel                                         string
 	workers                                          int
 	clusters                                         clusterFlag
+	admin                                            string // -admin: Envoy-like admin (/stats); empty: none
 	clientCertDigest                                 string
 	env                                              envFlag
 	allowStopIteration                               bool
@@ -106,6 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.now, "now", "", "start the host clock at this time (RFC 3339 or Unix seconds); it then advances in real time")
 	fs.StringVar(&c.logLevel, "log-level", "trace", "Envoy's log level: what proxy_get_log_level answers; lines below it are not printed (trace, debug, info, warn, error, critical)")
 	fs.StringVar(&c.profile, "profile", string(host.DefaultProfile), "Envoy to imitate: "+profileList())
+	fs.StringVar(&c.admin, "admin", "", "serve Envoy-like admin stats (GET /stats, /stats/prometheus) on this address")
 	fs.Var(c.env, "env", "NAME=VALUE: a VM environment variable (vm_config.environment_variables), for environment_variable key sources (repeatable)")
 	fs.BoolVar(&c.allowStopIteration, "allow-on-headers-stop-iteration", false,
 		"the Wasm filter's PluginConfig.allow_on_headers_stop_iteration (Envoy 1.35+): a headers callback may hold the headers while body callbacks go on")
@@ -176,14 +182,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-log-level: %w", err)
 	}
-	bin, err := os.ReadFile(c.wasm)
+	bin, err := readModule(c.wasm)
 	if err != nil {
-		return fmt.Errorf("read module: %w (build it with `make build-wasm`)", err)
+		return err
 	}
 	var pluginConfig []byte
 	if c.configPath != "" {
-		if pluginConfig, err = os.ReadFile(c.configPath); err != nil {
-			return fmt.Errorf("read plugin configuration: %w", err)
+		if pluginConfig, err = loadPluginConfig(c.configPath); err != nil {
+			return err
 		}
 	}
 	clock := host.SystemClock{}
@@ -236,12 +242,27 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: &proxy{host: h, upstream: up, listen: ln.Addr().String(), clientCertDigest: c.clientCertDigest}, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: &proxy{host: h, upstream: up, listen: ln.Addr().String(), accessLog: stderr,
+		clientCertDigest: c.clientCertDigest}, ReadHeaderTimeout: 10 * time.Second}
 	go runTimers(ctx, h)
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var adminSrv *http.Server
+	if c.admin != "" {
+		aln, err := net.Listen("tcp", c.admin)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("-admin: %w", err)
+		}
+		adminSrv = &http.Server{Addr: aln.Addr().String(), Handler: adminHandler(h), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- adminSrv.Serve(aln) }()
+		defer adminSrv.Close()
+	}
 	fmt.Fprintf(stdout, "listening on %s\n", ln.Addr())
+	if adminSrv != nil {
+		fmt.Fprintf(stdout, "admin listening on %s\n", adminSrv.Addr)
+	}
 
 	select {
 	case err := <-errc:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
 )
@@ -26,6 +28,9 @@ type proxy struct {
 	host     *host.Host
 	upstream upstream
 	listen   string
+	// accessLog gets one line per request (method, path without its query, status, and the
+	// filter's text for a local reply); nil: none. Never a header or a query: they may hold a token.
+	accessLog io.Writer
 	// clientCertDigest is every stream's connection.sha256_peer_certificate_digest ("": none).
 	clientCertDigest string
 }
@@ -42,6 +47,9 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := p.host.NewStream(host.StreamOptions{SourceAddress: r.RemoteAddr, DestinationAddress: p.listen, Protocol: r.Proto,
 		PeerCertificateSHA256: p.clientCertDigest, MTLS: p.clientCertDigest != ""})
 	defer s.Done()
+	if p.accessLog != nil {
+		defer func() { p.logRequest(r, s) }()
+	}
 
 	ctx, cancel := context.WithTimeout(r.Context(), pauseLimit)
 	defer cancel()
@@ -165,6 +173,23 @@ func (p *proxy) settle(ctx context.Context, w http.ResponseWriter, s *host.Strea
 		return false
 	}
 	return true
+}
+
+// logRequest writes the access log line of a finished request.
+func (p *proxy) logRequest(r *http.Request, s *host.Stream) {
+	status, what := "-", "upstream"
+	for _, kv := range s.ResponseHeaders() {
+		if kv[0] == ":status" {
+			status = kv[1]
+		}
+	}
+	if s.LocalResponse() != nil {
+		what = "local reply"
+		if body := s.ResponseBody(); len(body) > 0 && len(body) <= 120 && utf8.Valid(body) && !bytes.ContainsAny(body, "\r\n") {
+			what += ": " + string(body)
+		}
+	}
+	fmt.Fprintf(p.accessLog, "jwt-emulator: %s %s -> %s (%s)\n", r.Method, r.URL.EscapedPath(), status, what)
 }
 
 func newUpstream(raw string) (upstream, error) {

@@ -1,0 +1,163 @@
+package main_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// started is a process that announced "listening on ADDR".
+type started struct {
+	cmd    *exec.Cmd
+	addr   string
+	stderr *lockedBuffer
+	done   chan error
+}
+
+func startListening(t *testing.T, bin string, args ...string) *started {
+	t.Helper()
+	s := &started{cmd: exec.Command(bin, args...), stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	s.cmd.Stderr = s.stderr
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			first <- sc.Text()
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	select {
+	case line := <-first:
+		addr, ok := strings.CutPrefix(line, "listening on ")
+		if !ok {
+			t.Fatalf("%s: first line %q", bin, line)
+		}
+		s.addr = addr
+	case err := <-s.done:
+		t.Fatalf("%s exited: %v\n%s", bin, err, s.stderr.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s: not listening within a minute", bin)
+	}
+	return s
+}
+
+// TestRemoteExampleWithDemoIdP runs examples/remote-jwks as its README says, without python:
+// build/demo-idp -jwks serves the example's JWKS, the emulator fetches it through -cluster.
+func TestRemoteExampleWithDemoIdP(t *testing.T) {
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	root := filepath.Join("..", "..", "..", "examples", "remote-jwks")
+	raw, err := os.ReadFile(filepath.Join(root, "example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex struct {
+		Now    string            `json:"now"`
+		Path   string            `json:"path"`
+		Token  string            `json:"token"`
+		Expect map[string]string `json:"expect_headers"`
+	}
+	if err := json.Unmarshal(raw, &ex); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "build/demo-idp -listen 127.0.0.1:8081 -jwks examples/remote-jwks/jwks.json") {
+		t.Error("the README does not start the JWKS server with build/demo-idp -jwks")
+	}
+	idp := startListening(t, filepath.Join(built.dir, "demo-idp"), "-listen", "127.0.0.1:0", "-jwks", filepath.Join(root, "jwks.json"))
+	emu := startListening(t, filepath.Join(built.dir, "jwt-emulator"), "-listen", "127.0.0.1:0", "-wasm", shippedModule(t),
+		"-config", filepath.Join(root, "config.json"), "-now", ex.Now, "-cluster", "jwks="+idp.addr)
+
+	req, err := http.NewRequest("GET", "http://"+emu.addr+ex.Path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+ex.Token)
+	status, body := send(t, req)
+	if status != 200 {
+		t.Fatalf("documented token: %d %q, want 200\n%s", status, body, emu.stderr.String())
+	}
+	for name, want := range ex.Expect {
+		if !strings.Contains(body, `"`+name+`":["`+want+`"]`) {
+			t.Errorf("the echo lacks %s: %s", name, body)
+		}
+	}
+	if !strings.Contains(idp.stderr.String(), "GET /jwks.json: serving") {
+		t.Errorf("the IdP did not log the JWKS fetch:\n%s", idp.stderr.String())
+	}
+}
+
+// TestKubernetesExampleWithDemoIdP runs examples/kubernetes as its README says: build/demo-idp
+// -static serves the discovery document and the JWKS for both clusters.
+func TestKubernetesExampleWithDemoIdP(t *testing.T) {
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	root := filepath.Join("..", "..", "..", "examples", "kubernetes")
+	raw, err := os.ReadFile(filepath.Join(root, "example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex struct {
+		Now    string            `json:"now"`
+		Path   string            `json:"path"`
+		Token  string            `json:"token"`
+		Expect map[string]string `json:"expect_headers"`
+	}
+	if err := json.Unmarshal(raw, &ex); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "build/demo-idp -listen 127.0.0.1:8081 -static examples/kubernetes/idp") {
+		t.Error("the README does not serve idp/ with build/demo-idp -static")
+	}
+	idp := startListening(t, filepath.Join(built.dir, "demo-idp"), "-listen", "127.0.0.1:0", "-static", filepath.Join(root, "idp"))
+	emu := startListening(t, filepath.Join(built.dir, "jwt-emulator"), "-listen", "127.0.0.1:0", "-wasm", shippedModule(t),
+		"-config", filepath.Join(root, "config.json"), "-now", ex.Now, "-cluster", "k8s_issuer="+idp.addr, "-cluster", "k8s_api="+idp.addr)
+	req, err := http.NewRequest("GET", "http://"+emu.addr+ex.Path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+ex.Token)
+	status, body := send(t, req)
+	if status != 200 {
+		t.Fatalf("documented token: %d %q, want 200", status, body)
+	}
+	for name, want := range ex.Expect {
+		if !strings.Contains(body, `"`+name+`":["`+want+`"]`) {
+			t.Errorf("the echo lacks %s: %s", name, body)
+		}
+	}
+}
