@@ -79,6 +79,9 @@ func (r *anyRequirement) indexed(c *verifyContext) status.Status {
 		if len(tokens) > 0 {
 			for _, t := range tokens {
 				if iss, ok := c.issuerOf(t.Token); ok {
+					if len(g.byIssuer[iss]) == 0 {
+						c.unknownIssuer(iss)
+					}
 					for _, m := range g.byIssuer[iss] {
 						if !containsInt(groupCandidates, m) {
 							groupCandidates = append(groupCandidates, m)

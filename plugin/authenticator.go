@@ -3,6 +3,7 @@ package plugin
 import (
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -122,10 +123,12 @@ func (c *verifyContext) checkToken(e request.Extracted, m authMode) (st status.S
 	}
 	n.tok = tok
 	if !e.Loc.Issuers.Allows(tok.Issuer) {
+		c.unknownIssuer(tok.Issuer)
 		return status.JwtUnknownIssuer, p, n
 	}
 	if p == nil {
 		if p = c.rt.findByIssuer(tok.Issuer); p == nil {
+			c.unknownIssuer(tok.Issuer)
 			return status.JwtUnknownIssuer, nil, n
 		}
 		if !m.extractOnly {
@@ -179,6 +182,11 @@ func (c *verifyContext) checkToken(e request.Extracted, m authMode) (st status.S
 			verifiedElsewhere, d = c.sharedLookup(p, e.Token, tok)
 		}
 		if !verifiedElsewhere {
+			if c.rt.budget.exhausted(tok.Alg, c.now) {
+				c.count(metrics.FailedVerificationBudgetRefused)
+				n.why = authtrace.Failed // not checked: x_failed_verification_budget spent
+				return status.JwtVerificationFail, p, n
+			}
 			err := tok.Verify(ks)
 			if errors.Is(err, verifier.ErrUnknownKey) {
 				// The IdP may have rotated its keys: the source may refetch (rate limited) or
@@ -198,12 +206,23 @@ func (c *verifyContext) checkToken(e request.Extracted, m authMode) (st status.S
 				}
 			}
 			if err != nil {
+				if errors.Is(err, verifier.ErrSignature) && c.rt.budget.charge(tok.Alg, c.now) {
+					c.logWarn("failed " + string(tok.Alg) + " verifications spent this VM's budget (" + c.rt.budget.maxCost.String() +
+						" per " + c.rt.budget.window.String() + ", x_failed_verification_budget): ES384 and ES512 tokens not verified before are refused without a check until the window ends")
+				}
 				n.why = authtrace.SignatureInvalid
+				if errors.Is(err, verifier.ErrKeyTypeMismatch) {
+					n.why = authtrace.KeyTypeMismatch
+				}
 				return status.Of(err), p, n
 			}
 			c.sharedStore(p, tok, d)
 		}
-		entry = p.entryFor(e.Token, tok)
+		entry = p.entryFor(e.Token, tok, func(h *claimHeader) {
+			c.count(metrics.ClaimHeaderDropped)
+			c.logDebug("provider " + strconv.Quote(p.name) + ": claim " + strconv.Quote(h.claim) + " not set in header " +
+				strconv.Quote(h.header) + ": its value holds CR, LF or NUL")
+		})
 		if cache := c.rt.caches[p.index]; cache != nil && !m.extractOnly {
 			cache.insert(entry)
 		}
@@ -215,6 +234,16 @@ func (c *verifyContext) checkToken(e request.Extracted, m authMode) (st status.S
 	}
 	c.accept(p, e, entry)
 	return status.OK, p, n
+}
+
+// unknownIssuer logs, at debug, an issuer that matches no provider only because of letter
+// case or a trailing slash, with the closest configured issuer: the token's issuer is what the
+// client sent, the token itself is never logged.
+func (c *verifyContext) unknownIssuer(iss string) {
+	if near := c.rt.nearIssuer(iss); near != "" {
+		c.logDebug("the token's issuer " + strconv.Quote(iss) + " matches no provider; the configured issuer " +
+			strconv.Quote(near) + " differs only in letter case or a trailing slash")
+	}
 }
 
 func (c *verifyContext) cacheLookup(p *provider, token string) *cacheEntry {
@@ -331,6 +360,10 @@ func (c *verifyContext) parse(raw string) (*verifier.Token, status.Status) {
 	}
 	tok, err := verifier.ParseUnverified(raw, c.rt.tokenLimits)
 	st := status.Of(err)
+	if st == status.JwtTooLarge {
+		// The error names the limit (token, header or payload), never the token.
+		c.logDebug("a token exceeds x_token_limits: " + err.Error())
+	}
 	c.parsed = append(c.parsed, parsedToken{raw: raw, tok: tok, st: st})
 	return tok, st
 }

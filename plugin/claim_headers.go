@@ -38,15 +38,21 @@ const (
 
 type claimHeader struct {
 	header    string     // lower case
+	claim     string     // the claim as configured (claim_name, or claim_path joined by "."), for logs
 	segments  []claimSeg // the claim path: claim_path keys, or claim_name split on the delimiter
 	render    renderMode
 	separator string
 	replace   bool // Gloo append: false; Envoy's claim_to_headers always adds
+	// keepRequest: x_claims_to_headers keep_request_value; the client's own values of the
+	// header reach the upstream, before the claim's.
+	keepRequest bool
 }
 
 func compileClaimHeader(raw *config.RawClaimToHeader) *claimHeader {
-	c := &claimHeader{header: strings.ToLower(raw.Header), replace: raw.Replace, separator: raw.Separator}
+	c := &claimHeader{header: strings.ToLower(raw.Header), replace: raw.Replace, separator: raw.Separator, claim: raw.ClaimName,
+		keepRequest: raw.KeepRequestValue}
 	if len(raw.ClaimPath) > 0 {
+		c.claim = strings.Join(raw.ClaimPath, ".")
 		c.segments = claimSegs(raw.ClaimPath)
 	} else {
 		d := raw.Delimiter
@@ -69,9 +75,16 @@ func compileClaimHeader(raw *config.RawClaimToHeader) *claimHeader {
 
 // value renders the claim from a token's claims; false when there is nothing to set.
 func (c *claimHeader) value(claims gjson.Result) (string, bool) {
+	s, ok, _ := c.valueOrUnsafe(claims)
+	return s, ok
+}
+
+// valueOrUnsafe is value, and whether a value was dropped because it holds CR, LF or NUL
+// (which no header value may).
+func (c *claimHeader) valueOrUnsafe(claims gjson.Result) (value string, ok, unsafe bool) {
 	v := findClaim(claims, c.segments, true)
 	if !v.Exists() {
-		return "", false
+		return "", false, false
 	}
 	var s string
 	switch {
@@ -104,13 +117,16 @@ func (c *claimHeader) value(claims gjson.Result) (string, bool) {
 	default:
 		var ok bool
 		if s, ok = renderScalar(v); !ok {
-			return "", false
+			return "", false, false
 		}
 	}
-	if s == "" || strings.ContainsAny(s, "\r\n\x00") {
-		return "", false
+	if s == "" {
+		return "", false, false
 	}
-	return s, true
+	if strings.ContainsAny(s, "\r\n\x00") {
+		return "", false, true
+	}
+	return s, true, false
 }
 
 func renderScalar(v gjson.Result) (string, bool) {

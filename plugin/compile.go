@@ -18,6 +18,10 @@ import (
 // checked once at plugin start (Envoy's FilterConfigImpl). It is never modified after
 // compile except for the JWT caches, which belong to the VM that built it.
 type filterConfig struct {
+	// budget bounds the cost of failed expensive verifications on this VM (verify_budget.go);
+	// nil when off. It is the one piece of per-request state here besides the JWT caches.
+	budget *verifyBudget
+
 	providers []*provider          // sorted by name
 	byName    map[string]*provider // provider_name references
 	// byIssuer gives, for an issuer, the first provider (by name) with that issuer: O(1)
@@ -93,6 +97,18 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 		stripFailureResponse: raw.StripFailureResponse,
 		statPrefix:           raw.StatPrefix,
 		tokenLimits:          raw.TokenLimits,
+		budget:               &verifyBudget{maxCost: defaultBudgetMaxCost, window: defaultBudgetWindow},
+	}
+	if b := raw.FailedVerificationBudget; b != nil {
+		if b.MaxCostSet {
+			rt.budget.maxCost = b.MaxCost
+		}
+		if b.WindowSet {
+			rt.budget.window = b.Window
+		}
+		if rt.budget.maxCost <= 0 {
+			rt.budget = nil // "max_cost": "0s" turns the defence off
+		}
 	}
 	warn := func(w string) { rt.warnings = append(rt.warnings, w) }
 
@@ -177,6 +193,15 @@ func compile(raw *config.RawConfig, env compileEnv) (*filterConfig, []string) {
 	}
 	compileSigning(raw, rt, env, probs, func(h string) { sanitize[h] = true })
 	rt.sanitizeSet = sanitize
+	// A header whose client copies are removed cannot also keep them.
+	for _, p := range rt.providers {
+		for i, h := range p.keepRequest {
+			if sanitize[h] {
+				probs.Add(p.keepPaths[i], "keep_request_value: header "+strconv.Quote(h)+
+					" is also set by an entry or setting that removes the request's own values; set keep_request_value on every x_claims_to_headers entry of that header, and use it nowhere else")
+			}
+		}
+	}
 	compileConfigResource(rt, raw)
 
 	if len(probs.List) > 0 {
@@ -233,6 +258,10 @@ func compileProvider(rp *config.RawProvider, index int, env compileEnv, probs *c
 	for _, c := range rp.ClaimToHeaders {
 		ch := compileClaimHeader(c)
 		p.claimHeaders = append(p.claimHeaders, ch)
+		if ch.keepRequest {
+			p.keepRequest, p.keepPaths = append(p.keepRequest, ch.header), append(p.keepPaths, c.At())
+			continue
+		}
 		if !contains(p.sanitize, ch.header) {
 			p.sanitize = append(p.sanitize, ch.header)
 		}
@@ -335,6 +364,19 @@ func (rt *filterConfig) findRule(r *request.Request) *rule {
 }
 
 // findByIssuer is Envoy's JwksCache::findByIssuer.
+// nearIssuer is a configured issuer equal to iss but for letter case and one trailing slash,
+// "" when there is none (or iss is configured). For a debug line on a refused token only.
+func (rt *filterConfig) nearIssuer(iss string) string {
+	norm := func(s string) string { return strings.ToLower(strings.TrimSuffix(s, "/")) }
+	want, near := norm(iss), ""
+	for configured := range rt.byIssuer {
+		if configured != "" && configured != iss && norm(configured) == want && (near == "" || configured < near) {
+			near = configured
+		}
+	}
+	return near
+}
+
 func (rt *filterConfig) findByIssuer(iss string) *provider {
 	if p := rt.byIssuer[iss]; p != nil {
 		return p

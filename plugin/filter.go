@@ -157,6 +157,8 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 		st = f.rt.validTokens.verify(check)
 		addCounts(&vc.counts, &check.counts)
 		vc.pending = append(vc.pending, check.pending...)
+		vc.debug = append(vc.debug, check.debug...)
+		vc.warn = append(vc.warn, check.warn...)
 	}
 	if st == status.Pending {
 		if f.runs > keys.MaxReruns || len(vc.pending) == 0 {
@@ -167,6 +169,12 @@ func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 			e.AddWaiter(f)
 		}
 		return types.ActionPause
+	}
+	for _, line := range vc.debug {
+		proxywasm.LogDebug(line)
+	}
+	for _, line := range vc.warn {
+		proxywasm.LogWarn(line)
 	}
 	addCounts(counts, &vc.counts)
 	if st == status.OK && f.rule.res.stepUp != nil && !stepUpMet(f.rule.res.stepUp, out.verified, vc.now) {

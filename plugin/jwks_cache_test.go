@@ -3,13 +3,13 @@ package plugin_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/filtertest"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/wasmbuild"
 )
 
 // The remote JWKS cache (plugin/keys: cache.go, shared.go) on both runners: single flight,
@@ -309,18 +309,19 @@ func TestJwksRequiresAnyDoesNotWaitWhenAnotherProviderPasses(t *testing.T) {
 	})
 }
 
-// startHost starts build/jwt-authn.wasm (or $JWT_WASM) in the wazero host directly, for what
-// filtertest does not expose: an Envoy profile, the host's call counts, a cluster list. A
-// missing module fails the test, as in filtertest.
+// startHost starts the module built from the current source (testing/wasmbuild, as
+// filtertest: $JWT_WASM unless stale, else build/jwt-authn.wasm, built when missing or stale)
+// in the wazero host directly, for what filtertest does not expose: an Envoy profile, the
+// host's call counts, a cluster list. A module that cannot be had fails the test.
 func startHost(t testing.TB, opts host.Options) *host.Host {
 	t.Helper()
-	path := os.Getenv("JWT_WASM")
-	if path == "" {
-		path = filepath.Join("..", "build", "jwt-authn.wasm")
+	path, err := wasmbuild.Path()
+	if err != nil {
+		t.Fatal(err)
 	}
 	bin, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run `make build-wasm`, or set JWT_WASM)", err)
+		t.Fatal(err)
 	}
 	ctx := context.Background()
 	mod, err := host.Compile(ctx, bin)

@@ -29,15 +29,18 @@ type provider struct {
 	keys keys.Source
 	ext  *request.Extractor // this provider's token locations (ProviderVerifier)
 
-	forward              bool
-	payloadHeader        string
-	padPayloadHeader     bool
-	claimHeaders         []*claimHeader
-	sanitize             []string // the headers this provider sets (Envoy's headers_to_sanitize_)
-	payloadInMetadata    string
-	headerInMetadata     string
-	failedStatusMetadata string
-	spaceDelimited       []string
+	forward          bool
+	payloadHeader    string
+	padPayloadHeader bool
+	claimHeaders     []*claimHeader
+	sanitize         []string // the headers this provider sets (Envoy's headers_to_sanitize_)
+	// keepRequest are headers of x_claims_to_headers entries with keep_request_value: never
+	// sanitized, so the request's own values stay; keepPaths are the entries' JSON paths.
+	keepRequest, keepPaths []string
+	payloadInMetadata      string
+	headerInMetadata       string
+	failedStatusMetadata   string
+	spaceDelimited         []string
 
 	cacheEnabled  bool
 	cacheSize     uint32
@@ -68,13 +71,19 @@ func (p *provider) lifetimeAllowed(tok *verifier.Token, nowSec int64) bool {
 
 // entryFor renders what a verified token adds to the request, in Envoy's handleGoodJwt
 // order: forward_payload_header, claim headers, then metadata (the header, then the payload).
-func (p *provider) entryFor(raw string, tok *verifier.Token) *cacheEntry {
+//
+// dropped, when not nil, is told of each claim header not set because its value holds CR,
+// LF or NUL.
+func (p *provider) entryFor(raw string, tok *verifier.Token, dropped func(*claimHeader)) *cacheEntry {
 	e := &cacheEntry{token: raw, tok: tok}
 	if p.payloadHeader != "" {
 		e.ops = append(e.ops, headerOp{kind: opAdd, name: p.payloadHeader, value: payloadHeaderValue(raw, p.padPayloadHeader)})
 	}
 	for _, c := range p.claimHeaders {
-		v, ok := c.value(tok.Claims)
+		v, ok, unsafe := c.valueOrUnsafe(tok.Claims)
+		if unsafe && dropped != nil {
+			dropped(c)
+		}
 		if !ok {
 			continue
 		}

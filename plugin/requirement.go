@@ -81,11 +81,13 @@ func (r *extractOnlyRequirement) verify(c *verifyContext) status.Status {
 // everyTokenRequirement is x_require_valid_tokens (Gloo Mesh's "every token present must be
 // valid"): each token found in any provider's locations must verify with the provider of its
 // issuer; no token at all passes. Unlike allow_missing, a bad token is never outweighed by a
-// good one.
+// good one. Every occurrence counts: each line of a repeated header, and each query
+// parameter or cookie of a location's name, where Envoy (and the requirement before this
+// one) looks only at the first.
 type everyTokenRequirement struct{}
 
 func (everyTokenRequirement) verify(c *verifyContext) status.Status {
-	tokens := c.rt.allExt.Extract(c.req, nil)
+	tokens := c.rt.allExt.ExtractEvery(c.req, nil)
 	if len(tokens) == 0 {
 		return status.OK
 	}

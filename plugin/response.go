@@ -30,6 +30,28 @@ func realm(req *request.Request) string {
 	return scheme + "://" + host + path
 }
 
+// quotedString is s as an RFC 9110 (section 5.6.4) quoted-string: '"' and '\' escaped with a
+// backslash, control characters other than HTAB (which a header value from the host should
+// not hold anyway) left out. Envoy writes the realm unescaped, so a path holding a quote could
+// add parameters to the challenge (`/api?a="b",error="evil`).
+func quotedString(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 && c != '\t' || c == 0x7f:
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
 // denyResponse is a local reply ready to send.
 type denyResponse struct {
 	code    uint32
@@ -50,7 +72,7 @@ func buildDeny(rt *filterConfig, s status.Status, req *request.Request, scope st
 		return d
 	}
 	if s != status.Internal {
-		v := `Bearer realm="` + realm(req) + `"`
+		v := `Bearer realm=` + quotedString(realm(req))
 		if r.BearerError != "" {
 			v += `, error="` + r.BearerError + `"`
 		}

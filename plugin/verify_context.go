@@ -28,6 +28,11 @@ type verifyContext struct {
 	counts  [metrics.NumCounters]uint32
 	// pending lists the remote key sets this run waits for (statusPending).
 	pending []*keys.Entry
+	// debug is what to log at debug level once the request is decided (the verification
+	// itself makes no host calls). Never a token, a signature or a claim value.
+	debug []string
+	// warn is what to log at warning level once the request is decided.
+	warn []string
 	// trace records the decision (trace.go); nil when no one will read it.
 	trace *authtrace.Trace
 	// rerun: the request was paused for keys and is verified again.
@@ -37,7 +42,21 @@ type verifyContext struct {
 	conn       *connInfo // the downstream connection, for x_mtls_bound (resource.go)
 }
 
+// logWarn queues a warning line.
+func (c *verifyContext) logWarn(line string) { c.warn = append(c.warn, "jwt_authn: "+line) }
+
 func (c *verifyContext) count(k metrics.Counter) { c.counts[k]++ }
+
+// logDebug queues a debug line, once per request.
+func (c *verifyContext) logDebug(line string) {
+	line = "jwt_authn: " + line
+	for _, l := range c.debug {
+		if l == line {
+			return
+		}
+	}
+	c.debug = append(c.debug, line)
+}
 
 // wait records that the run needs keys e is fetching.
 // Now is the time the request is verified at (keys.Request).

@@ -68,8 +68,14 @@ func TestAttackAlgorithmConfusionHS256WithPublicKey(t *testing.T) {
 		for name, secret := range secrets {
 			for _, kid := range []string{"", "rsa", "ec", "ed"} {
 				for _, alg := range []verifier.Algorithm{verifier.HS256, verifier.HS384, verifier.HS512} {
+					// Refused either way; the error is jwt_verify_lib's: keys without alg
+					// match kid and alg ("Jwt verification fails"), keys with one do not.
+					want := verifier.ErrSignature
+					if withAlg {
+						want = verifier.ErrUnknownKey
+					}
 					err := fxParse(t, fxSimple(t, alg, secret, kid)).Verify(ks)
-					if !errors.Is(err, verifier.ErrUnknownKey) {
+					if !errors.Is(err, want) {
 						t.Errorf("%s as %s secret, kid %q, key alg %v: %v", name, alg, kid, withAlg, err)
 					}
 				}
@@ -302,12 +308,13 @@ func TestAttackNumericDatesNaNHugeNegativeFloat(t *testing.T) {
 		{`Infinity`, verifier.ErrPayloadJSON},
 		{`-Infinity`, verifier.ErrPayloadJSON},
 		{`1e400`, verifier.ErrExpType},
-		{`1e18`, verifier.ErrExpType},
+		{`1e18`, nil}, // a NumericDate may be non-integer; truncated as jwt_verify_lib does
+		{`1e19`, verifier.ErrClaimRange},
 		{`99999999999999999999999`, verifier.ErrClaimRange},
 		{`-1`, verifier.ErrClaimRange},
 		{`-9223372036854775808`, verifier.ErrClaimRange},
-		{`1.5`, verifier.ErrExpType},
-		{`1700000000.999`, verifier.ErrExpType},
+		{`1.5`, nil},
+		{`1700000000.999`, nil},
 		{`"1700000000"`, verifier.ErrExpType},
 		{`null`, verifier.ErrExpType},
 		{`0x10`, verifier.ErrPayloadJSON},
@@ -410,8 +417,8 @@ func TestAttackOversizedTokenRefusedBeforeDecoding(t *testing.T) {
 	token := fxToken(t, verifier.HS256, fxSecret32, `{"alg":"HS256"}`, `{"pad":"`+strings.Repeat("A", 10000)+`"}`)
 	_, err := verifier.ParseUnverified(token, verifier.Limits{})
 	fxWantErr(t, err, verifier.ErrTooLarge)
-	// Deep nesting within the limits is only JSON, not a crash.
+	// Deep nesting within the size limits is invalid JSON past MaxJSONDepth, not a crash.
 	deep := strings.Repeat("[", 3000) + strings.Repeat("]", 3000)
 	_, err = verifier.ParseUnverified(fxToken(t, verifier.HS256, fxSecret32, `{"alg":"HS256"}`, `{"x":`+deep+`}`), verifier.Limits{})
-	fxWantErr(t, err, nil)
+	fxWantErr(t, err, verifier.ErrPayloadJSON)
 }

@@ -27,12 +27,14 @@
 //
 // Tokens are exactly three non-empty segments of unpadded, canonical base64url
 // (RFC 7515 §2). Header and payload are JSON objects without duplicate
-// top-level members. The header must not carry crit (no extension is
-// understood), b64 other than true, or cty JWT (nested tokens). The jwk, jku,
-// x5u and x5c header members are never read: keys come only from the
-// configured [KeySet]. The registered claims are typed as jwt_verify_lib types
-// them, except that exp, nbf and iat must be integer literals (no fraction or
-// exponent) in [0, 2^63-1].
+// top-level members, nested at most [MaxJSONDepth] deep (so is a JWKS): the
+// depth is checked by a linear scan before any recursive parsing. The header
+// must not carry crit (no extension is understood), b64 other than true, or
+// cty JWT (nested tokens). The jwk, jku, x5u and x5c header members are never
+// read: keys come only from the configured [KeySet]. The registered claims
+// are typed as jwt_verify_lib types them: exp, nbf and iat are numbers in
+// [0, 2^63), a fraction truncated (1767225600.5 is 1767225600), except that
+// "-0" is refused and an integer literal is read exactly.
 //
 // # Keys
 //

@@ -67,11 +67,14 @@ func TestECDSARefusesMalformedSignatures(t *testing.T) {
 	}
 }
 
-// TestECDSAKeyOfOtherCurveIsNoCandidate: an ES384 token never tries a P-256
-// key, whatever the key's alg says.
+// TestECDSAKeyOfOtherCurveIsNoCandidate: keys of other curves are never tried; without alg
+// they match kid and alg, so the token fails as jwt_verify_lib's does ("Jwt verification
+// fails"), with alg they do not match at all.
 func TestECDSAKeyOfOtherCurveIsNoCandidate(t *testing.T) {
 	ks := fxKeySet(t, fxJWKS(fxJWK(t, fxP256(), ""), fxJWK(t, fxP521(), "")))
-	fxWantErr(t, fxParse(t, fxSimple(t, verifier.ES384, fxP384(), "")).Verify(ks), verifier.ErrUnknownKey)
+	fxWantErr(t, fxParse(t, fxSimple(t, verifier.ES384, fxP384(), "")).Verify(ks), verifier.ErrSignature)
+	withAlg := fxKeySet(t, fxJWKS(fxJWK(t, fxP256(), `"alg":"ES256"`), fxJWK(t, fxP521(), `"alg":"ES512"`)))
+	fxWantErr(t, fxParse(t, fxSimple(t, verifier.ES384, fxP384(), "")).Verify(withAlg), verifier.ErrUnknownKey)
 	fxWantErr(t, fxParse(t, fxSimple(t, verifier.ES512, fxP521(), "")).Verify(ks), nil)
 }
 

@@ -65,6 +65,9 @@ var (
 	ErrUnknownKey             = sentinel("verifier: no key matches the token's kid and alg", nil)
 	ErrSignature              = sentinel("verifier: signature verification failed", nil)
 	ErrEd25519SignatureLength = sentinel("verifier: Ed25519 signature is not 64 bytes", ErrSignature)
+	// ErrKeyTypeMismatch: keys matched the token's kid and alg, but none is of a type that
+	// can verify the alg (jwt_verify_lib: "Jwt verification fails").
+	ErrKeyTypeMismatch = sentinel("verifier: no key that matches kid and alg is of a type that verifies the alg", ErrSignature)
 )
 
 // Time.

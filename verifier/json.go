@@ -53,14 +53,72 @@ func (m *memberSet) add(name string) bool {
 	return true
 }
 
-// isJSONObject reports whether s is one valid JSON value that is an object.
+// MaxJSONDepth is the deepest nesting of arrays and objects accepted in any JSON the filter
+// reads: token header and payload, JWKS, configuration. The outermost object or array is at
+// depth 1. Protobuf's JSON parser, with which Envoy reads tokens (into a Struct), JWKS and its
+// configuration, stops at a recursion depth of 100 too.
+//
+// gjson validates by recursive descent, one Go frame per level: a token nested 300,000 deep
+// took seconds and then overflowed the Wasm VM's stack. So every JSON text is first checked
+// by JSONDepthWithin, a linear scan without recursion, and only then handed to gjson.
+const MaxJSONDepth = 100
+
+// JSONDepthWithin reports whether no array or object in data is nested deeper than max (the
+// outermost at depth 1). It is one pass over the bytes, with no recursion and no allocation,
+// whatever data holds. Brackets inside strings do not count. A closing bracket without its
+// opening one reports false too: such text is not JSON either.
+//
+// On text that is not valid JSON the answer still bounds the depth a recursive-descent
+// validator (gjson.Valid) reaches: up to its first error, the text is a valid prefix, which
+// this scan reads the same way.
+func JSONDepthWithin[T ~string | ~[]byte](data T, max int) bool {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			// Skip the string: to the next quote that no backslash escapes.
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		case '[', '{':
+			if depth++; depth > max {
+				return false
+			}
+		case ']', '}':
+			if depth--; depth < 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ValidJSON reports whether data is one valid JSON value nested at most MaxJSONDepth deep. It
+// is the check to use before any other gjson call on untrusted or configured JSON.
+func ValidJSON[T ~string | ~[]byte](data T) bool {
+	if !JSONDepthWithin(data, MaxJSONDepth) {
+		return false
+	}
+	switch d := any(data).(type) {
+	case string:
+		return gjson.Valid(d)
+	case []byte:
+		return gjson.ValidBytes(d)
+	}
+	return gjson.Valid(string(data))
+}
+
+// isJSONObject reports whether s is one valid JSON value that is an object, nested at most
+// MaxJSONDepth deep.
 //
 // Envoy parses tokens with protobuf's JSON parser, which refuses what gjson lets through:
 // strings that are not UTF-8 and \u escapes that are unpaired surrogates. Refusing them too
 // keeps "Jwt header/payload is an invalid JSON" where Envoy says it, and keeps such bytes out
 // of the headers the filter writes.
 func isJSONObject(s string) bool {
-	return utf8.ValidString(s) && gjson.Valid(s) && gjson.Parse(s).IsObject() && surrogatesPaired(s)
+	return utf8.ValidString(s) && ValidJSON(s) && gjson.Parse(s).IsObject() && surrogatesPaired(s)
 }
 
 // surrogatesPaired reports whether every \u escape of valid JSON s that encodes a UTF-16

@@ -21,13 +21,13 @@ import (
 // Unknown members are ignored; private members (d, p, q, ...) are ignored
 // too, only the public part is kept.
 //
-// Errors: ErrJWKSInvalidJSON (invalid JSON, not an object, duplicate
-// members), ErrJWKSMissingKeys, ErrJWKSKeysNotArray, and ErrNoValidKeys when
+// Errors: ErrJWKSInvalidJSON (invalid JSON, nested deeper than MaxJSONDepth, not an object,
+// duplicate members), ErrJWKSMissingKeys, ErrJWKSKeysNotArray, and ErrNoValidKeys when
 // every key was skipped; all are ErrKeySet. With ErrNoValidKeys the KeySet is
 // returned too, so that the skip reasons can be logged.
 func ParseJWKS(data []byte, opt KeyOptions) (*KeySet, error) {
 	opt = opt.withDefaults()
-	if !gjson.ValidBytes(data) {
+	if !ValidJSON(data) {
 		return nil, wrap(ErrJWKSInvalidJSON, "", nil)
 	}
 	root := gjson.ParseBytes(data)

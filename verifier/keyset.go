@@ -55,21 +55,26 @@ func (ks *KeySet) skip(i int, kid string, reason error) {
 }
 
 // Verify checks the token's signature against the set, choosing keys as
-// jwt_verify_lib does: a key is a candidate when (the token has no kid, or
-// the key has none, or they are equal) and (the key has no alg, or it equals
-// the token's) and the key's type fits the alg family (RSA for RS*/PS*, EC of
-// the alg's curve for ES*, OKP Ed25519 for EdDSA, oct for HS*). Candidates are
-// tried in set order, at most MaxVerifyAttempts of them.
+// jwt_verify_lib does: a key matches when (the token has no kid, or the key
+// has none, or they are equal) and (the key has no alg, or it equals the
+// token's); a matching key is a candidate when its type fits the alg family
+// (RSA for RS*/PS*, EC of the alg's curve for ES*, OKP Ed25519 for EdDSA, oct
+// for HS*). Candidates are tried in set order, at most MaxVerifyAttempts of
+// them. A key whose type does not fit is never used (no algorithm confusion).
 //
-// Errors: ErrUnknownKey when there is no candidate; ErrSignature when none
-// verifies; ErrEd25519SignatureLength (an ErrSignature) at once for an EdDSA
-// signature that is not 64 bytes; an HMAC secret shorter than the hash is an
-// ErrSignature that is also ErrWeakKey.
+// Errors: ErrUnknownKey when no key matches kid and alg; ErrSignature when
+// none verifies, also when keys matched but none could verify the alg (an
+// HS256 token and an RSA key without alg: jwt_verify_lib counts a key as
+// matched once kid and alg pass, before its type is looked at, and answers
+// "Jwt verification fails"; the error is then ErrKeyTypeMismatch, an ErrSignature);
+// ErrEd25519SignatureLength (an ErrSignature) at
+// once for an EdDSA signature that is not 64 bytes; an HMAC secret shorter
+// than the hash is an ErrSignature that is also ErrWeakKey.
 func (t *Token) Verify(ks *KeySet) error {
 	if ks == nil {
 		return wrap(ErrUnknownKey, "no key set", nil)
 	}
-	attempts := 0
+	attempts, matched := 0, false
 	var last error
 	for _, k := range ks.Keys {
 		if t.KeyID != "" && k.ID != "" && k.ID != t.KeyID {
@@ -78,6 +83,7 @@ func (t *Token) Verify(ks *KeySet) error {
 		if k.Alg != "" && k.Alg != t.Alg {
 			continue
 		}
+		matched = true
 		if !k.fits(t.spec) {
 			continue
 		}
@@ -95,6 +101,9 @@ func (t *Token) Verify(ks *KeySet) error {
 		last = err
 	}
 	if attempts == 0 {
+		if matched {
+			return wrap(ErrKeyTypeMismatch, string(t.Alg), nil)
+		}
 		return wrap(ErrUnknownKey, "", nil)
 	}
 	return last

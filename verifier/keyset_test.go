@@ -32,14 +32,21 @@ func TestVerifyKeySelection(t *testing.T) {
 		{"key alg differs", []string{fxJWK(t, fxRSA(), `"alg":"RS384"`)}, verifier.RS256, fxRSA(), "", verifier.ErrUnknownKey},
 		{"key alg RS256 refuses PS256", []string{fxJWK(t, fxRSA(), `"alg":"RS256"`)}, verifier.PS256, fxRSA(), "", verifier.ErrUnknownKey},
 		{"key without alg fits RS and PS", []string{fxJWK(t, fxRSA(), ``)}, verifier.PS384, fxRSA(), "", nil},
-		{"type must fit: EC key for RS256", []string{fxJWK(t, fxP256(), ``)}, verifier.RS256, fxRSA(), "", verifier.ErrUnknownKey},
-		{"type must fit: oct key for ES256", []string{fxJWK(t, fxSecret32, ``)}, verifier.ES256, fxP256(), "", verifier.ErrUnknownKey},
-		{"type must fit: OKP key for HS256", []string{fxJWK(t, fxEd(), ``)}, verifier.HS256, fxSecret32, "", verifier.ErrUnknownKey},
-		{"kid matches but type does not", []string{fxJWK(t, fxP256(), `"kid":"a"`)}, verifier.EdDSA, fxEd(), "a", verifier.ErrUnknownKey},
+		// A key of the wrong type is never used, but one whose kid and alg match counts as
+		// matched (jwt_verify_lib's kid_alg_matched): "Jwt verification fails", not "Jwks
+		// doesn't have key to match kid or alg from Jwt".
+		{"type must fit: EC key for RS256", []string{fxJWK(t, fxP256(), ``)}, verifier.RS256, fxRSA(), "", verifier.ErrSignature},
+		{"type must fit: oct key for ES256", []string{fxJWK(t, fxSecret32, ``)}, verifier.ES256, fxP256(), "", verifier.ErrSignature},
+		{"type must fit: OKP key for HS256", []string{fxJWK(t, fxEd(), ``)}, verifier.HS256, fxSecret32, "", verifier.ErrSignature},
+		{"type must fit: RSA key for HS256", []string{fxJWK(t, fxRSA(), `"kid":"a"`)}, verifier.HS256, fxSecret32, "a", verifier.ErrSignature},
+		{"kid matches but type does not", []string{fxJWK(t, fxP256(), `"kid":"a"`)}, verifier.EdDSA, fxEd(), "a", verifier.ErrSignature},
+		{"kid differs and type does not fit", []string{fxJWK(t, fxP256(), `"kid":"a"`)}, verifier.EdDSA, fxEd(), "b", verifier.ErrUnknownKey},
+		{"alg differs and type does not fit", []string{fxJWK(t, fxP256(), `"alg":"ES256"`)}, verifier.HS256, fxSecret32, "", verifier.ErrUnknownKey},
 		{"first candidate fails, second verifies", []string{fxJWK(t, fxRSAOther(), ``), fxJWK(t, fxRSA(), ``)}, verifier.RS256, fxRSA(), "", nil},
 		{"kid selects the only candidate, which fails", []string{fxJWK(t, fxRSAOther(), `"kid":"a"`), fxJWK(t, fxRSA(), `"kid":"b"`)}, verifier.RS256, fxRSA(), "a", verifier.ErrSignature},
 		{"same kid, two algs: the matching alg is used", []string{fxJWK(t, fxP256(), `"kid":"k","alg":"ES256"`), fxJWK(t, fxRSA(), `"kid":"k","alg":"RS256"`)}, verifier.RS256, fxRSA(), "k", nil},
-		{"no keys fit", []string{fxJWK(t, fxSecret32, `"kid":"x"`)}, verifier.EdDSA, fxEd(), "", verifier.ErrUnknownKey},
+		{"no keys fit", []string{fxJWK(t, fxSecret32, `"kid":"x"`)}, verifier.EdDSA, fxEd(), "", verifier.ErrSignature},
+		{"no keys match", []string{fxJWK(t, fxSecret32, `"kid":"x","alg":"HS256"`)}, verifier.EdDSA, fxEd(), "", verifier.ErrUnknownKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

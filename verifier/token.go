@@ -1,6 +1,8 @@
 package verifier
 
 import (
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -278,11 +280,15 @@ func (t *Token) parseClaims(p string) error {
 	return nil
 }
 
-// numericDate reads exp, nbf or iat: absent is 0; otherwise a JSON integer
-// literal in [0, 2^63-1]. Fractions and exponents are refused (jwt_verify_lib
-// truncates them; RFC 7519 allows them; a stricter reading costs nothing for
-// real issuers and removes rounding questions). NaN and Infinity are not JSON
-// and never get here.
+// numericDate reads exp, nbf or iat: absent is 0; otherwise a JSON number in [0, 2^63).
+// RFC 7519 §2 allows a NumericDate to be non-integer; as jwt_verify_lib (struct_utils
+// GetUInt64, which reads the claim as a double) a fraction or exponent is truncated toward
+// zero: 1767225600.5 is 1767225600. An integer literal is read exactly (all 19 digits of
+// int64, which a double would round). Refused: any minus sign, "-0" included (jwt_verify_lib
+// would read it as 0, absent, other libraries as 1970, expired) and values of 2^63 and more
+// (ErrClaimRange: "not a positive 64 bit integer"); a number beyond float64 (1e400, which
+// would be infinite) is not a number of any use (typeErr alone: "not an integer"). NaN and
+// Infinity are not JSON and never get here.
 func numericDate(v gjson.Result, typeErr error) (int64, error) {
 	if !v.Exists() {
 		return 0, nil
@@ -291,14 +297,12 @@ func numericDate(v gjson.Result, typeErr error) (int64, error) {
 		return 0, wrap(typeErr, "", nil)
 	}
 	raw := v.Raw
-	// Any minus sign is refused, "-0" included: jwt_verify_lib would read
-	// it as 0 (absent), other libraries as 1970 (expired).
 	if raw[0] == '-' {
 		return 0, wrap(typeErr, "negative", ErrClaimRange)
 	}
 	for i := 0; i < len(raw); i++ {
 		if raw[i] < '0' || raw[i] > '9' {
-			return 0, wrap(typeErr, "fraction or exponent", nil)
+			return fractionalDate(raw, typeErr)
 		}
 	}
 	// JSON forbids leading zeros, so more than 19 digits is beyond int64.
@@ -313,6 +317,19 @@ func numericDate(v gjson.Result, typeErr error) (int64, error) {
 		return 0, wrap(typeErr, "beyond 64 bits", ErrClaimRange)
 	}
 	return int64(n), nil
+}
+
+// fractionalDate reads a non-negative JSON number with a fraction or an exponent (gjson has
+// checked the syntax) and truncates it toward zero.
+func fractionalDate(raw string, typeErr error) (int64, error) {
+	f, err := strconv.ParseFloat(raw, 64)
+	switch {
+	case err != nil || math.IsInf(f, 0) || math.IsNaN(f):
+		return 0, wrap(typeErr, "not a finite number", nil)
+	case f >= 1<<63:
+		return 0, wrap(typeErr, "beyond 64 bits", ErrClaimRange)
+	}
+	return int64(f), nil
 }
 
 // audiences reads aud: a string, or an array whose elements are all strings.

@@ -55,6 +55,16 @@ type RawConfig struct {
 	JWKSEndpoint *RawJWKSEndpoint
 	HoldHeaders  bool            // x_allow_on_headers_stop_iteration
 	DebugHeader  *RawDebugHeader // x_debug_header; nil when absent
+
+	// FailedVerificationBudget is x_failed_verification_budget; nil: the defaults.
+	FailedVerificationBudget *RawBudget
+}
+
+// RawBudget is x_failed_verification_budget: the cost of failed ES384/ES512 verifications a
+// VM accepts per window. MaxCost 0 turns the defence off; unset fields are 0 with Set false.
+type RawBudget struct {
+	MaxCost, Window       time.Duration
+	MaxCostSet, WindowSet bool
 }
 
 // RawDebugHeader is x_debug_header: requests carrying header Name with the secret get the
@@ -153,7 +163,13 @@ type RawClaimToHeader struct {
 	Separator string // x_separator for joined
 	Delimiter string // x_delimiter splitting claim_name; "." by default
 	Replace   bool   // x_claims_to_headers with append: false (Gloo)
+	// KeepRequestValue (x_claims_to_headers, with append: true) keeps the request's own
+	// values of the header and adds the claim's after them (Gloo's append).
+	KeepRequestValue bool
 }
+
+// At is the entry's JSON path, for messages.
+func (c *RawClaimToHeader) At() string { return c.path }
 
 type ReqKind uint8
 
@@ -272,6 +288,11 @@ func Parse(data []byte) (*RawConfig, []string) {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return &RawConfig{}, nil
 	}
+	// The depth first: gjson validates recursively, one frame per level.
+	if !verifier.JSONDepthWithin(data, verifier.MaxJSONDepth) {
+		probs.Add("", "configuration is not valid JSON: arrays and objects nest deeper than "+strconv.Itoa(verifier.MaxJSONDepth)+" (Envoy's limit)")
+		return nil, probs.List
+	}
 	if !gjson.ValidBytes(data) {
 		probs.Add("", "configuration is not valid JSON")
 		return nil, probs.List
@@ -284,7 +305,7 @@ func Parse(data []byte) (*RawConfig, []string) {
 	top := decodeObject(root, "", probs, "@type",
 		"providers", "rules", "filter_state_rules", "bypass_cors_preflight", "requirement_map",
 		"strip_failure_response", "stat_prefix",
-		"x_report_only", "x_deny_response", "x_require_valid_tokens", "x_token_limits", "x_protected_resource",
+		"x_report_only", "x_deny_response", "x_require_valid_tokens", "x_token_limits", "x_failed_verification_budget", "x_protected_resource",
 		"x_signing_keys", "x_jwks_endpoint", "x_allow_on_headers_stop_iteration", "x_debug_header")
 	cfg := &RawConfig{
 		BypassCorsPreflight:  top.boolean("bypass_cors_preflight"),
@@ -324,6 +345,15 @@ func Parse(data []byte) (*RawConfig, []string) {
 			MaxHeaderBytes:  tokenLimit(tl, "max_header_bytes", probs),
 			MaxPayloadBytes: tokenLimit(tl, "max_payload_bytes", probs),
 		}
+	}
+	if b := top.obj("x_failed_verification_budget", "max_cost", "window"); b != nil {
+		rb := &RawBudget{}
+		rb.MaxCost, rb.MaxCostSet = b.duration("max_cost")
+		rb.Window, rb.WindowSet = b.duration("window")
+		if rb.WindowSet && rb.Window <= 0 {
+			probs.Add(b.at("window"), "must be positive")
+		}
+		cfg.FailedVerificationBudget = rb
 	}
 	if dh := top.obj("x_debug_header", "name", "secret"); dh != nil {
 		cfg.DebugHeader = parseDebugHeader(dh, probs)
@@ -652,14 +682,17 @@ func parseClaimToHeader(v gjson.Result, path string, probs *Problems) *RawClaimT
 
 // parseGlooClaimToHeader reads Gloo's claims_to_headers entry {claim, header, append}.
 func parseGlooClaimToHeader(v gjson.Result, path string, probs *Problems) *RawClaimToHeader {
-	o := decodeObject(v, path, probs, "claim", "header", "append", "x_render", "x_separator", "x_delimiter")
+	o := decodeObject(v, path, probs, "claim", "header", "append", "keep_request_value", "x_render", "x_separator", "x_delimiter")
 	if o == nil {
 		probs.Add(path, "must be an object {claim, header, append}")
 		return nil
 	}
 	c := &RawClaimToHeader{path: path, Header: o.str("header"), ClaimName: o.str("claim"),
 		Replace: !o.boolean("append"), Render: o.str("x_render"), Separator: o.str("x_separator"),
-		Delimiter: o.str("x_delimiter")}
+		Delimiter: o.str("x_delimiter"), KeepRequestValue: o.boolean("keep_request_value")}
+	if c.KeepRequestValue && c.Replace {
+		probs.Add(o.at("keep_request_value"), `needs "append": true (the claim's value is added after the request's own)`)
+	}
 	checkHeaderName(o, "header", true, probs)
 	if c.ClaimName == "" {
 		probs.Add(o.at("claim"), "missing")

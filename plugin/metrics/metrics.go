@@ -25,6 +25,8 @@ const (
 	JwtCacheMiss
 	ReportOnlyDenied
 	AuthzDenied
+	ClaimHeaderDropped
+	FailedVerificationBudgetRefused
 	Signed
 	SignFailed
 	BackendTokenIssued
@@ -42,10 +44,13 @@ var counterNames = [NumCounters]string{
 	JwtCacheMiss:          "jwt_cache_miss",
 	ReportOnlyDenied:      "report_only_denied",   // x_report_only: requests that would have been denied
 	AuthzDenied:           "authz_denied",         // x_authorize: policy not satisfied (refused, or reported under x_report_only)
-	Signed:                "signed",               // x_sign: responses signed
-	SignFailed:            "sign_failed",          // x_sign refusals (502 or reset) and failed backend-token mints
-	BackendTokenIssued:    "backend_token_issued", // x_backend_token: upstream requests that carried one
-	JwtCacheSharedHit:     "jwt_cache_shared_hit", // JWT cache misses whose token another VM had verified (no signature check)
+	ClaimHeaderDropped:    "claim_header_dropped", // claim values not set in a header because they hold CR, LF or NUL
+	// tokens refused without a signature check: failed ES384/ES512 checks spent the VM's budget
+	FailedVerificationBudgetRefused: "failed_verification_budget_refused",
+	Signed:                          "signed",               // x_sign: responses signed
+	SignFailed:                      "sign_failed",          // x_sign refusals (502 or reset) and failed backend-token mints
+	BackendTokenIssued:              "backend_token_issued", // x_backend_token: upstream requests that carried one
+	JwtCacheSharedHit:               "jwt_cache_shared_hit", // JWT cache misses whose token another VM had verified (no signature check)
 }
 
 func metricName(statPrefix string, k Counter) string {

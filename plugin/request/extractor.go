@@ -178,20 +178,7 @@ func (e *Extractor) Extract(r *Request, out []Extracted) []Extracted {
 	for _, l := range e.Locs {
 		switch l.Kind {
 		case LocHeader:
-			for i := range r.Headers {
-				if r.Headers[i][0] != l.Name {
-					continue
-				}
-				v := r.Headers[i][1]
-				if l.prefix != "" {
-					pos := strings.Index(v, l.prefix)
-					if pos < 0 {
-						continue // the prefix is not in the value: not a token for this location
-					}
-					v = extractJWT(v, pos+len(l.prefix))
-				}
-				out = append(out, Extracted{Token: v, Loc: l})
-			}
+			out = e.extractHeader(r, l, out)
 		case LocParam:
 			if v, ok := r.DecodedParam(l.Name); ok {
 				out = append(out, Extracted{Token: v, Loc: l})
@@ -200,6 +187,55 @@ func (e *Extractor) Extract(r *Request, out []Extracted) []Extracted {
 			if v, ok := r.Cookie(l.Name); ok {
 				out = append(out, Extracted{Token: v, Loc: l})
 			}
+		}
+	}
+	return out
+}
+
+// extractHeader appends the token of every line of header location l.
+func (e *Extractor) extractHeader(r *Request, l *location, out []Extracted) []Extracted {
+	for i := range r.Headers {
+		if r.Headers[i][0] != l.Name {
+			continue
+		}
+		v := r.Headers[i][1]
+		if l.prefix != "" {
+			pos := strings.Index(v, l.prefix)
+			if pos < 0 {
+				continue // the prefix is not in the value: not a token for this location
+			}
+			v = extractJWT(v, pos+len(l.prefix))
+		}
+		out = append(out, Extracted{Token: v, Loc: l})
+	}
+	return out
+}
+
+// ExtractEvery is Extract with every occurrence of a query parameter or cookie, not only
+// the first, which is what Envoy verifies: x_require_valid_tokens promises that every token
+// present verifies, and `?access_token=<valid>&access_token=<forged>` (or a second cookie of
+// the name, in the same or another Cookie header) carries two.
+func (e *Extractor) ExtractEvery(r *Request, out []Extracted) []Extracted {
+	for _, l := range e.Locs {
+		switch l.Kind {
+		case LocHeader:
+			out = e.extractHeader(r, l, out)
+		case LocParam:
+			r.parseQuery()
+			out = appendEvery(out, r.decodedQuery, l)
+		case locCookie:
+			r.parseCookies()
+			out = appendEvery(out, r.cookies, l)
+		}
+	}
+	return out
+}
+
+// appendEvery appends the value of every param called l.Name.
+func appendEvery(out []Extracted, params []queryParam, l *location) []Extracted {
+	for _, p := range params {
+		if p.name == l.Name {
+			out = append(out, Extracted{Token: p.value, Loc: l})
 		}
 	}
 	return out

@@ -164,6 +164,12 @@ func (r *Request) DecodedParam(name string) (string, bool) {
 // split on ';' dropping empty parts, the name runs from the first non-space to the first
 // '=', the value is the rest with one pair of surrounding double quotes removed.
 func (r *Request) Cookie(name string) (string, bool) {
+	r.parseCookies()
+	return queryFirst(r.cookies, name)
+}
+
+// parseCookies reads every cookie of every cookie header once, in order.
+func (r *Request) parseCookies() {
 	if !r.cookiesDone {
 		r.cookiesDone = true
 		for _, h := range r.Headers {
@@ -193,7 +199,6 @@ func (r *Request) Cookie(name string) (string, bool) {
 			}
 		}
 	}
-	return queryFirst(r.cookies, name)
 }
 
 // PercentDecode is Envoy's PercentEncoding::decode: %XX with two hex digits becomes the

@@ -51,6 +51,9 @@ const (
 	// set that Envoy would only warn about refuses plugin start here.
 	JwksFetchFail Status = 40
 
+	// JwtTooLarge is ours: the token, its header or its payload is over x_token_limits.
+	// Envoy has no such status (its jwt_max_token_size only bounds what it caches).
+	JwtTooLarge Status = 252
 	// Ours, the resource-server extensions (EXTENSIONS.md; package oauth): a DPoP proof that
 	// fails RFC 9449 §4.3 or was replayed; a token not bound to the proof's key (cnf.jkt); a
 	// token that must be sent with the DPoP scheme and a proof (x_dpop required, or a
@@ -132,6 +135,7 @@ var replies = [...]Reply{
 	statusJwksNoValidKeys:          {401, "Jwks doesn't have any valid public key", ErrInvalidToken},
 	JwksKidAlgMismatch:             {401, "Jwks doesn't have key to match kid or alg from Jwt", ErrInvalidToken},
 	JwksFetchFail:                  {401, "Jwks remote fetch is failed", ErrInvalidToken},
+	JwtTooLarge:                    {401, "Jwt is too large", ErrInvalidToken},
 	DPoPProofInvalid:               {401, "Jwt DPoP proof is invalid", ErrInvalidDPoPProof},
 	DPoPBindingInvalid:             {401, "Jwt is not bound to the DPoP proof key", ErrInvalidToken},
 	DPoPRequired:                   {401, "Jwt must be sent with the DPoP scheme and a proof", ErrInvalidToken},
@@ -159,7 +163,9 @@ func Of(err error) Status {
 	switch {
 	case err == nil:
 		return OK
-	case errors.Is(err, verifier.ErrBadFormat), errors.Is(err, verifier.ErrTooLarge):
+	case errors.Is(err, verifier.ErrTooLarge):
+		return JwtTooLarge
+	case errors.Is(err, verifier.ErrBadFormat):
 		return JwtBadFormat
 	case errors.Is(err, verifier.ErrHeaderBase64):
 		return JwtHeaderBadBase64

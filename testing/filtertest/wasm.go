@@ -2,21 +2,21 @@ package filtertest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/wasmbuild"
 )
 
 // Wasm is the runner on build/jwt-authn.wasm inside the Envoy-like wazero host (package
 // testing/host), profile envoy-1.39 unless JWT_PROFILE names another. The module is taken
-// from JWT_WASM, else from build/jwt-authn.wasm under the module root; it is compiled once per
-// process. A missing module fails the test: it never skips.
+// from JWT_WASM, else from build/jwt-authn.wasm under the module root, built when missing or
+// older than its source (wasmPath); it is compiled once per process. A module that cannot be
+// had, or a stale JWT_WASM, fails the test: it never skips.
 //
 // Differences from Envoy that a test may notice: any cluster name is accepted by
 // proxy_http_call (the Options carry no cluster list), and a VM failure fails the test at once.
@@ -42,7 +42,7 @@ func wasmModule() (*host.Module, string, error) {
 		}
 		bin, err := os.ReadFile(compiled.path)
 		if err != nil {
-			compiled.err = fmt.Errorf("read %s: %w (run `make build-wasm`, or set JWT_WASM)", compiled.path, err)
+			compiled.err = fmt.Errorf("read %s: %w", compiled.path, err)
 			return
 		}
 		compiled.mod, compiled.err = host.Compile(context.Background(), bin)
@@ -50,27 +50,11 @@ func wasmModule() (*host.Module, string, error) {
 	return compiled.mod, compiled.path, compiled.err
 }
 
-// wasmPath is $JWT_WASM, else build/jwt-authn.wasm in the first directory above the working
-// directory that holds go.mod.
-func wasmPath() (string, error) {
-	if p := os.Getenv("JWT_WASM"); p != "" {
-		return p, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "build", "jwt-authn.wasm"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory; set JWT_WASM")
-		}
-		dir = parent
-	}
-}
+// wasmPath is a module built from the current source (package testing/wasmbuild): $JWT_WASM
+// when it is not older than any input of the module, else build/jwt-authn.wasm under the
+// module root, built first when missing or stale. A stale $JWT_WASM fails the test ("run make
+// build-wasm"): the wasm half never tests code that is not the code under test.
+func wasmPath() (string, error) { return wasmbuild.Path() }
 
 func profile() (host.Profile, error) {
 	if p := os.Getenv("JWT_PROFILE"); p != "" {

@@ -3,7 +3,6 @@ package host_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/wasmbuild"
 )
 
 // The modules the tests run, compiled once for the whole test binary in TestMain. They are
@@ -22,7 +22,11 @@ var modules struct {
 
 func TestMain(m *testing.M) {
 	ctx := context.Background()
-	modules.shipped, modules.shippedErr = compileFile(ctx, shippedPath())
+	if path, err := wasmbuild.Path(); err != nil {
+		modules.shippedErr = err
+	} else {
+		modules.shipped, modules.shippedErr = compileFile(ctx, path)
+	}
 	dir, err := os.MkdirTemp("", "host-probe-")
 	if err == nil {
 		var bin string
@@ -39,18 +43,21 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// shippedPath is $JWT_WASM, else build/jwt-authn.wasm at the module root (two levels up).
+// shippedPath is the module built from the current source (package testing/wasmbuild):
+// $JWT_WASM unless it is stale, else build/jwt-authn.wasm at the module root, built when
+// missing or stale.
 func shippedPath() string {
-	if p := os.Getenv("JWT_WASM"); p != "" {
-		return p
+	p, err := wasmbuild.Path()
+	if err != nil {
+		return "(" + err.Error() + ")"
 	}
-	return filepath.Join("..", "..", "build", "jwt-authn.wasm")
+	return p
 }
 
 func compileFile(ctx context.Context, path string) (*host.Module, error) {
 	bin, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w (run `make build-wasm`, or set JWT_WASM)", err)
+		return nil, err
 	}
 	return host.Compile(ctx, bin)
 }

@@ -18,6 +18,12 @@ type clusterFetcher struct {
 	host     *host.Host
 }
 
+// calloutClient is the HTTP client of callouts. It never follows a redirect: Envoy's async
+// client (which proxy_http_call uses) delivers a 3xx to the filter as the answer.
+func calloutClient() *http.Client {
+	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
 // fetch runs on its own goroutine. A transport failure is delivered as Envoy's reset (no
 // headers); a timeout is left to the host, which answers Envoy's 504 at the deadline.
 func (f *clusterFetcher) fetch(ctx context.Context, c host.Callout) {

@@ -7,23 +7,20 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/wasmbuild"
 )
 
-// shippedModule is $JWT_WASM or build/jwt-authn.wasm at the module root.
+// shippedModule is the module built from the current source (package testing/wasmbuild):
+// $JWT_WASM unless it is stale, else build/jwt-authn.wasm at the module root, built when
+// missing or stale.
 func shippedModule(t *testing.T) string {
 	t.Helper()
-	p := os.Getenv("JWT_WASM")
-	if p == "" {
-		p = filepath.Join("..", "..", "..", "build", "jwt-authn.wasm")
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%v (run `make build-wasm`, or set JWT_WASM)", err)
-	}
-	abs, err := filepath.Abs(p)
+	p, err := wasmbuild.Path()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return abs
+	return p
 }
 
 // loadExample reads examples/<name>/example.json into v and returns the example's directory.

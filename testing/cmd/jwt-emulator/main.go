@@ -210,7 +210,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer mod.Close(context.Background())
 
-	fetcher := &clusterFetcher{clusters: c.clusters, client: &http.Client{}}
+	fetcher := &clusterFetcher{clusters: c.clusters, client: calloutClient()}
 	var names []string
 	for name := range c.clusters {
 		names = append(names, name)

@@ -98,3 +98,40 @@ func TestRemoteExampleWithTheJwksServerDown(t *testing.T) {
 		t.Errorf("the module log lacks the fetch failure:\n%s", e.stderr)
 	}
 }
+
+// TestRemoteJwksRedirectIsAnAnswer: a JWKS server that answers 302 gets no second request to
+// the Location; the 302 reaches the filter as the answer, as Envoy's async client delivers
+// it, so the fetch fails (only a 200 is a JWKS) and the token gets 401 "Jwks remote fetch is
+// failed".
+func TestRemoteJwksRedirectIsAnAnswer(t *testing.T) {
+	ex, root := loadRemoteExample(t)
+	set, err := os.ReadFile(filepath.Join(root, ex.JWKSServer.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var followed atomic.Int32
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			followed.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(set)
+			return
+		}
+		http.Redirect(w, r, "/moved", http.StatusFound)
+	}))
+	defer idp.Close()
+
+	e := startEmulator(t, buildEmulator(t), "-wasm", shippedModule(t), "-config", filepath.Join(root, "config.json"),
+		"-now", ex.Now, "-cluster", ex.JWKSServer.Cluster+"="+strings.TrimPrefix(idp.URL, "http://"))
+	code, body, _ := sendToken(t, e.addr, ex.Path, ex.Token)
+	e.stop(t)
+	if code != 401 || body != "Jwks remote fetch is failed" {
+		t.Errorf("JWKS answered with a redirect: %d %q, want 401 \"Jwks remote fetch is failed\"", code, body)
+	}
+	if n := followed.Load(); n != 0 {
+		t.Errorf("the redirect was followed %d times", n)
+	}
+	if !strings.Contains(e.stderr.String(), "302") {
+		t.Errorf("the module log does not name the 302:\n%s", e.stderr)
+	}
+}

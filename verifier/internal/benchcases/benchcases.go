@@ -8,6 +8,7 @@ package benchcases
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
@@ -115,7 +116,9 @@ func containsKey(entries []difftest.Entry, k *testjwt.Key) bool {
 // Cases returns the benchmarks: for each algorithm the filter's whole token
 // check (Parse, ValidateTime, issuer, HasAudience, Verify against the 4-key
 // set), then Parse alone on the RS256 token, then ParseJWKS of the 4-key
-// JWKS.
+// JWKS, then the refusal of tokens nested half a million deep in their header
+// or payload at the largest limits the filter allows (a linear scan, no
+// recursion: the cost of a refused token stays proportional to its size).
 func (f *Fixture) Cases() []Case {
 	var out []Case
 	for _, t := range f.Tokens {
@@ -139,8 +142,37 @@ func (f *Fixture) Cases() []Case {
 			}
 			return nil
 		}},
+		Case{Name: "ParseRefused/DeepHeader1MiB", Loop: refuseLoop(deepToken(true), verifier.ErrHeaderJSON)},
+		Case{Name: "ParseRefused/DeepPayload1MiB", Loop: refuseLoop(deepToken(false), verifier.ErrPayloadJSON)},
 	)
 	return out
+}
+
+// maxLimits are the largest limits x_token_limits accepts.
+var maxLimits = verifier.Limits{MaxTokenBytes: 1 << 20, MaxHeaderBytes: 1 << 20, MaxPayloadBytes: 1 << 20}
+
+// deepToken is a token of almost 1 MiB whose header (or payload) holds an array nested as
+// deep as fits.
+func deepToken(inHeader bool) string {
+	depth := (3*(1<<20)/4 - 64) / 2
+	deep := `{"alg":"HS256","x":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}`
+	h, p := deep, `{}`
+	if !inHeader {
+		h, p = `{"alg":"HS256"}`, `{"x":`+strings.Repeat("[", depth)+strings.Repeat("]", depth)+`}`
+	}
+	return testjwt.Base64URL([]byte(h)) + "." + testjwt.Base64URL([]byte(p)) + ".c2ln"
+}
+
+// refuseLoop parses compact n times and expects want each time.
+func refuseLoop(compact string, want error) func(int) error {
+	return func(n int) error {
+		for range n {
+			if _, err := verifier.ParseUnverified(compact, maxLimits); !errors.Is(err, want) {
+				return fmt.Errorf("benchcases: deep token: %v, want %v", err, want)
+			}
+		}
+		return nil
+	}
 }
 
 var errRefused = errors.New("benchcases: token refused")

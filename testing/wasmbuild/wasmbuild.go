@@ -1,0 +1,332 @@
+// Package wasmbuild gives the tests that run the compiled filter a module built from the
+// source they test. `go test ./...` after an edit would otherwise run the native half of every
+// behaviour test on the new code and the wasm half on an old build/jwt-authn.wasm, and a
+// test could pass on code that no longer exists.
+//
+// A module is stale when it is older than any of its inputs: every file compiled into the
+// module's packages (`go list -deps` of the module for GOOS=wasip1, packages of this Go module
+// only: other modules are fixed by go.sum), go.mod, go.sum and the SDK glue in _sdkglue/. This
+// is the same time-stamp rule make applies, so `make build-wasm` makes a stale module fresh.
+//
+// [Path] is what a test loads:
+//
+//   - $JWT_WASM when set, refused while stale ("... run make build-wasm");
+//   - else build/jwt-authn.wasm under the module root, first built as `make build-wasm` builds
+//     it (a copy of the SDK with the glue added, GOWORK naming it) when it is missing or
+//     stale. The Go build cache makes a rebuild after a small edit quick. Test processes
+//     running at once (`go test ./...` starts one per package) take turns through a lock
+//     file, so one builds and the others find the module fresh.
+package wasmbuild
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// Names shared with the Makefile (WASM, SDK_COPY, WASM_WORK, SDK).
+const (
+	moduleFile = "jwt-authn.wasm"
+	sdkCopy    = "sdk"
+	workFile   = "go.work"
+	sdkModule  = "github.com/tetratelabs/proxy-wasm-go-sdk"
+	glueDir    = "_sdkglue"
+	glueFile   = "abi_wasip1.go"
+	// glueDest is where the glue goes in the SDK copy.
+	glueDest = "proxywasm/internal/abi_wasip1.go"
+	lockFile = ".wasm-build.lock"
+)
+
+var resolved struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// Path returns the absolute path of a module built from the current source: $JWT_WASM if it
+// is fresh, else build/jwt-authn.wasm under the module root, built first if needed. It works
+// once per process; every later call returns the first answer.
+func Path() (string, error) {
+	resolved.once.Do(func() { resolved.path, resolved.err = resolve() })
+	return resolved.path, resolved.err
+}
+
+func resolve() (string, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	if p := os.Getenv("JWT_WASM"); p != "" {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return "", err
+		}
+		return abs, CheckFresh(root, abs)
+	}
+	return EnsureBuilt(root, filepath.Join(root, "build"))
+}
+
+// ModuleRoot is the first directory above the working directory that holds go.mod.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("wasmbuild: no go.mod above the working directory; set JWT_WASM")
+		}
+		dir = parent
+	}
+}
+
+// StaleError says which input is newer than the module.
+type StaleError struct {
+	Module, Input string
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("wasm module %s is older than %s: run make build-wasm", e.Module, e.Input)
+}
+
+// CheckFresh returns nil when module exists and no input under root is newer than it; a
+// *StaleError when one is; another error when the module is missing or the inputs cannot be
+// listed.
+func CheckFresh(root, module string) error {
+	st, err := os.Stat(module)
+	if err != nil {
+		return fmt.Errorf("%w (run make build-wasm, or set JWT_WASM)", err)
+	}
+	in, err := Inputs(root)
+	if err != nil {
+		return err
+	}
+	for _, f := range in {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return fmt.Errorf("wasmbuild: input %s: %w", f, err)
+		}
+		if fi.ModTime().After(st.ModTime()) {
+			return &StaleError{Module: module, Input: f}
+		}
+	}
+	return nil
+}
+
+// Inputs lists, as absolute paths, every file the module is built from (package comment).
+func Inputs(root string) ([]string, error) {
+	cmd := exec.Command(goTool(), "list", "-deps", "-json=Dir,Module,GoFiles,CgoFiles,EmbedFiles", ".")
+	cmd.Dir = root
+	// The listing is of the module as released (no workspace): the SDK then resolves to the
+	// module cache, which is not an input; the glue is listed on its own.
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOWORK=off", "GOFLAGS=-mod=readonly")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("wasmbuild: go list -deps: %v\n%s", err, stderr.Bytes())
+	}
+	files := []string{filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum")}
+	glue, err := os.ReadDir(filepath.Join(root, glueDir))
+	if err != nil {
+		return nil, fmt.Errorf("wasmbuild: %w", err)
+	}
+	for _, e := range glue {
+		if e.Type().IsRegular() {
+			files = append(files, filepath.Join(root, glueDir, e.Name()))
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p struct {
+			Dir                           string
+			Module                        *struct{ Main bool }
+			GoFiles, CgoFiles, EmbedFiles []string
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("wasmbuild: go list output: %w", err)
+		}
+		if p.Module == nil || !p.Module.Main {
+			continue
+		}
+		for _, list := range [][]string{p.GoFiles, p.CgoFiles, p.EmbedFiles} {
+			for _, f := range list {
+				files = append(files, filepath.Join(p.Dir, f))
+			}
+		}
+	}
+	return files, nil
+}
+
+// EnsureBuilt returns outDir/jwt-authn.wasm, built from root first when missing or stale.
+// Concurrent callers, in this process or others, build it once.
+func EnsureBuilt(root, outDir string) (string, error) {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return "", err
+	}
+	module := filepath.Join(outDir, moduleFile)
+	unlock, err := lock(filepath.Join(outDir, lockFile))
+	if err != nil {
+		return "", fmt.Errorf("wasmbuild: lock: %w", err)
+	}
+	defer unlock()
+	err = CheckFresh(root, module)
+	var stale *StaleError
+	switch {
+	case err == nil:
+		return module, nil
+	case errors.As(err, &stale), errors.Is(err, fs.ErrNotExist):
+	default:
+		return "", err
+	}
+	if err := Build(root, outDir); err != nil {
+		return "", err
+	}
+	return module, CheckFresh(root, module)
+}
+
+// Build builds outDir/jwt-authn.wasm from root as `make build-wasm` does: a copy of the SDK
+// in outDir/sdk with the glue added (refreshed when go.mod, go.sum or the glue is newer than
+// outDir/go.work, the Makefile's rule), a workspace outDir/go.work that replaces the SDK with
+// the copy, and the Makefile's go build flags. The module is written under a temporary name
+// and renamed, so that a reader never sees half a module.
+func Build(root, outDir string) error {
+	work := filepath.Join(outDir, workFile)
+	if workStale(root, outDir) {
+		if err := copySDK(root, outDir); err != nil {
+			return err
+		}
+	}
+	tmp, err := os.CreateTemp(outDir, moduleFile+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", tmp.Name(), ".")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOWORK="+work, "GOOS=wasip1", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("wasmbuild: go build: %v\n%s", err, out)
+	}
+	return os.Rename(tmp.Name(), filepath.Join(outDir, moduleFile))
+}
+
+// workStale reports whether the SDK copy and workspace must be made again.
+func workStale(root, outDir string) bool {
+	w, err := os.Stat(filepath.Join(outDir, workFile))
+	if err != nil {
+		return true
+	}
+	if _, err := os.Stat(filepath.Join(outDir, sdkCopy, glueDest)); err != nil {
+		return true
+	}
+	for _, f := range []string{"go.mod", "go.sum", filepath.Join(glueDir, glueFile)} {
+		if fi, err := os.Stat(filepath.Join(root, f)); err != nil || fi.ModTime().After(w.ModTime()) {
+			return true
+		}
+	}
+	return false
+}
+
+// copySDK makes outDir/sdk (the SDK module from the module cache, writable, glue added) and
+// outDir/go.work.
+func copySDK(root, outDir string) error {
+	dl := exec.Command(goTool(), "mod", "download", sdkModule)
+	dl.Dir = root
+	dl.Env = append(os.Environ(), "GOWORK=off")
+	if out, err := dl.CombinedOutput(); err != nil {
+		return fmt.Errorf("wasmbuild: go mod download: %v\n%s", err, out)
+	}
+	ls := exec.Command(goTool(), "list", "-m", "-f", "{{.Dir}}", sdkModule)
+	ls.Dir = root
+	ls.Env = append(os.Environ(), "GOWORK=off")
+	out, err := ls.Output()
+	if err != nil {
+		return fmt.Errorf("wasmbuild: go list -m %s: %w", sdkModule, err)
+	}
+	src := strings.TrimSpace(string(out))
+	dst := filepath.Join(outDir, sdkCopy)
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	if err := copyTree(src, dst); err != nil {
+		return fmt.Errorf("wasmbuild: copy the SDK: %w", err)
+	}
+	if err := copyFile(filepath.Join(root, glueDir, glueFile), filepath.Join(dst, glueDest)); err != nil {
+		return fmt.Errorf("wasmbuild: add the glue: %w", err)
+	}
+	goVersion, err := moduleGoVersion(root)
+	if err != nil {
+		return err
+	}
+	work := fmt.Sprintf("go %s\n\nuse %s\n\nreplace %s => ./%s\n", goVersion, root, sdkModule, sdkCopy)
+	return os.WriteFile(filepath.Join(outDir, workFile), []byte(work), 0o644)
+}
+
+// moduleGoVersion is the go directive of root/go.mod.
+func moduleGoVersion(root string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "go "); ok {
+			return strings.TrimSpace(v), nil
+		}
+	}
+	return "", errors.New("wasmbuild: go.mod has no go directive")
+}
+
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type().IsRegular():
+			return copyFile(p, target)
+		}
+		return nil // the module cache holds no links or devices
+	})
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
+
+// goTool is the go command of PATH, else of GOROOT.
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	if r := os.Getenv("GOROOT"); r != "" {
+		return filepath.Join(r, "bin", "go")
+	}
+	return "go"
+}
