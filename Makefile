@@ -40,7 +40,7 @@ $(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go Makefile
 	sed -i -e '/^\t"github.com\/tidwall\/pretty"$$/d' -e '/^\t\t"pretty": *modPretty,$$/d' -e '/^\t\t"ugly": *modUgly,$$/d' \
 		-e '/^\/\/ @pretty modifier/,/^}$$/d' -e '/^\/\/ @ugly modifier/,/^}$$/d' $(GJSON_COPY)/gjson.go
 	@! grep -n 'pretty\.' $(GJSON_COPY)/gjson.go || { echo 'gjson patch did not apply: see the Makefile'; exit 1; }
-	printf 'go 1.26.0\n\nuse ..\n\nreplace $(SDK) => ./sdk\n\nreplace $(GJSON) => ./gjson\n' > $(WASM_WORK)
+	printf 'go 1.26.0\n\nuse $(CURDIR)\n\nreplace $(SDK) => ./sdk\n\nreplace $(GJSON) => ./gjson\n' > $(WASM_WORK)
 
 $(WASM): $(WASM_WORK) $(GO_SRC)
 	GOWORK=$(abspath $(WASM_WORK)) GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ .

@@ -28,7 +28,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 )
 
@@ -199,125 +198,21 @@ func EnsureBuilt(root, outDir string) (string, error) {
 	return module, CheckFresh(root, module)
 }
 
-// Build builds outDir/jwt-authn.wasm from root as `make build-wasm` does: a copy of the SDK
-// in outDir/sdk with the glue added (refreshed when go.mod, go.sum or the glue is newer than
-// outDir/go.work, the Makefile's rule), a workspace outDir/go.work that replaces the SDK with
-// the copy, and the Makefile's go build flags. The module is written under a temporary name
-// and renamed, so that a reader never sees half a module.
+// Build builds outDir/jwt-authn.wasm from root with `make build-wasm`, outDir standing for
+// the Makefile's build directory. The Makefile is the one description of how the module is
+// built (the SDK copy with the glue, the patched gjson, the flags): a second description here
+// would drift from it, and tests would load a module built unlike the shipped one.
 func Build(root, outDir string) error {
-	work := filepath.Join(outDir, workFile)
-	if workStale(root, outDir) {
-		if err := copySDK(root, outDir); err != nil {
-			return err
-		}
-	}
-	tmp, err := os.CreateTemp(outDir, moduleFile+".*.tmp")
+	abs, err := filepath.Abs(outDir)
 	if err != nil {
 		return err
 	}
-	tmp.Close()
-	defer os.Remove(tmp.Name())
-	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", tmp.Name(), ".")
+	cmd := exec.Command("make", "--no-print-directory", "BUILD="+abs, "GO="+goTool(), "build-wasm")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOWORK="+work, "GOOS=wasip1", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("wasmbuild: go build: %v\n%s", err, out)
+		return fmt.Errorf("wasmbuild: make build-wasm: %v\n%s", err, out)
 	}
-	return os.Rename(tmp.Name(), filepath.Join(outDir, moduleFile))
-}
-
-// workStale reports whether the SDK copy and workspace must be made again.
-func workStale(root, outDir string) bool {
-	w, err := os.Stat(filepath.Join(outDir, workFile))
-	if err != nil {
-		return true
-	}
-	if _, err := os.Stat(filepath.Join(outDir, sdkCopy, glueDest)); err != nil {
-		return true
-	}
-	for _, f := range []string{"go.mod", "go.sum", filepath.Join(glueDir, glueFile)} {
-		if fi, err := os.Stat(filepath.Join(root, f)); err != nil || fi.ModTime().After(w.ModTime()) {
-			return true
-		}
-	}
-	return false
-}
-
-// copySDK makes outDir/sdk (the SDK module from the module cache, writable, glue added) and
-// outDir/go.work.
-func copySDK(root, outDir string) error {
-	dl := exec.Command(goTool(), "mod", "download", sdkModule)
-	dl.Dir = root
-	dl.Env = append(os.Environ(), "GOWORK=off")
-	if out, err := dl.CombinedOutput(); err != nil {
-		return fmt.Errorf("wasmbuild: go mod download: %v\n%s", err, out)
-	}
-	ls := exec.Command(goTool(), "list", "-m", "-f", "{{.Dir}}", sdkModule)
-	ls.Dir = root
-	ls.Env = append(os.Environ(), "GOWORK=off")
-	out, err := ls.Output()
-	if err != nil {
-		return fmt.Errorf("wasmbuild: go list -m %s: %w", sdkModule, err)
-	}
-	src := strings.TrimSpace(string(out))
-	dst := filepath.Join(outDir, sdkCopy)
-	if err := os.RemoveAll(dst); err != nil {
-		return err
-	}
-	if err := copyTree(src, dst); err != nil {
-		return fmt.Errorf("wasmbuild: copy the SDK: %w", err)
-	}
-	if err := copyFile(filepath.Join(root, glueDir, glueFile), filepath.Join(dst, glueDest)); err != nil {
-		return fmt.Errorf("wasmbuild: add the glue: %w", err)
-	}
-	goVersion, err := moduleGoVersion(root)
-	if err != nil {
-		return err
-	}
-	work := fmt.Sprintf("go %s\n\nuse %s\n\nreplace %s => ./%s\n", goVersion, root, sdkModule, sdkCopy)
-	return os.WriteFile(filepath.Join(outDir, workFile), []byte(work), 0o644)
-}
-
-// moduleGoVersion is the go directive of root/go.mod.
-func moduleGoVersion(root string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		return "", err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "go "); ok {
-			return strings.TrimSpace(v), nil
-		}
-	}
-	return "", errors.New("wasmbuild: go.mod has no go directive")
-}
-
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case d.Type().IsRegular():
-			return copyFile(p, target)
-		}
-		return nil // the module cache holds no links or devices
-	})
-}
-
-func copyFile(src, dst string) error {
-	b, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(dst, b, 0o644)
+	return nil
 }
 
 // goTool is the go command of PATH, else of GOROOT.
