@@ -88,7 +88,7 @@ build-tinygo:
 
 vet:
 	$(GO) vet ./...
-	GOOS=wasip1 GOARCH=wasm $(GO) vet . ./plugin/... ./verifier/ ./signer/ ./oauth/
+	GOOS=wasip1 GOARCH=wasm $(GO) vet . ./plugin/... ./verifier/... ./signer/ ./oauth/ ./oidc/ ./authtrace/ ./internal/jsonstr/
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './$(BUILD)/*'))" || { gofmt -l .; echo 'gofmt: files above need formatting'; exit 1; }
 
 # make test: the README's test command (CI runs it through .ci/run).
