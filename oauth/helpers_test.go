@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"math/big"
 	"testing"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
@@ -35,17 +34,17 @@ func pad(b []byte, n int) []byte {
 	return out
 }
 
-// publicJWK is the JWK of a key's public half.
+// publicJWK is the JWK of a key's public half, rendered by the shared test fixtures.
 func publicJWK(k any) map[string]any {
-	switch k := k.(type) {
-	case *ecdsa.PrivateKey:
-		return map[string]any{"kty": "EC", "crv": "P-256", "x": b64.EncodeToString(pad(k.X.Bytes(), 32)), "y": b64.EncodeToString(pad(k.Y.Bytes(), 32))}
-	case ed25519.PrivateKey:
-		return map[string]any{"kty": "OKP", "crv": "Ed25519", "x": b64.EncodeToString(k.Public().(ed25519.PublicKey))}
-	case *rsa.PrivateKey:
-		return map[string]any{"kty": "RSA", "n": b64.EncodeToString(k.N.Bytes()), "e": b64.EncodeToString(big.NewInt(int64(k.E)).Bytes())}
+	kty, members, err := testjwt.PublicMembers(k)
+	if err != nil {
+		panic(err)
 	}
-	panic("key type")
+	var jwk map[string]any
+	if err := json.Unmarshal([]byte(`{"kty":"`+kty+`",`+members+`}`), &jwk); err != nil {
+		panic(err)
+	}
+	return jwk
 }
 
 // thumbprint is RFC 7638, written independently of the verifier's.

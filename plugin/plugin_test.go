@@ -84,22 +84,17 @@ func claims(iss string, extra string) string {
 	return fmt.Sprintf(`{"iss":%s,"sub":"alice","aud":"api","exp":%d%s}`, q(iss), inHour, extra)
 }
 
-func TestPluginStartRefusesBadConfigurationWithEveryProblem(t *testing.T) {
-	cfg := `{"providers":{"auth0":{"remote_jwks":{"http_uri":{"cluster":"c","timeout":"1s"}}},
-	  "b":{"local_jwks":{"filename":"/etc/jwks.json"}}},
-	  "rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"nope"}}],
-	  "bogus":1}`
+// wantStartErrors checks on both runners that cfg fails plugin start with an error naming
+// every one of wants.
+func wantStartErrors(t *testing.T, cfg string, wants ...string) {
+	t.Helper()
 	filtertest.Each(t, func(t *testing.T, r filtertest.Runner) {
 		h, err := r.Start(t, filtertest.Options{Config: []byte(cfg)})
 		if err == nil {
 			h.Close()
 			t.Fatal("plugin started with a bad configuration")
 		}
-		for _, want := range []string{
-			"providers.auth0.remote_jwks.http_uri.uri: missing",
-			"providers.b.local_jwks.filename: not supported in a Wasm filter",
-			"bogus: unknown field",
-		} {
+		for _, want := range wants {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("start error lacks %q:\n%v", want, err)
 			}
@@ -107,20 +102,23 @@ func TestPluginStartRefusesBadConfigurationWithEveryProblem(t *testing.T) {
 	})
 }
 
+func TestPluginStartRefusesBadConfigurationWithEveryProblem(t *testing.T) {
+	cfg := `{"providers":{"auth0":{"remote_jwks":{"http_uri":{"cluster":"c","timeout":"1s"}}},
+	  "b":{"local_jwks":{"filename":"/etc/jwks.json"}}},
+	  "rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"nope"}}],
+	  "bogus":1}`
+	wantStartErrors(t, cfg,
+		"providers.auth0.remote_jwks.http_uri.uri: missing",
+		"providers.b.local_jwks.filename: not supported in a Wasm filter",
+		"bogus: unknown field",
+	)
+}
+
 func TestPluginStartReportsUnresolvedReferences(t *testing.T) {
 	k := keys(t)
 	cfg := `{"providers":{"p":` + localProvider("i", jwks(k.ES256), "") + `},
 	  "rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"nope"}}]}`
-	filtertest.Each(t, func(t *testing.T, r filtertest.Runner) {
-		h, err := r.Start(t, filtertest.Options{Config: []byte(cfg)})
-		if err == nil {
-			h.Close()
-			t.Fatal("plugin started with an unknown provider")
-		}
-		if want := `rules[0].requires.provider_name: provider "nope" is not configured (known: [p])`; !strings.Contains(err.Error(), want) {
-			t.Errorf("start error lacks %q:\n%v", want, err)
-		}
-	})
+	wantStartErrors(t, cfg, `rules[0].requires.provider_name: provider "nope" is not configured (known: [p])`)
 }
 
 func TestEmptyConfigurationLetsEveryRequestThrough(t *testing.T) {

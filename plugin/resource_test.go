@@ -114,31 +114,20 @@ func TestResourceConfigErrorsNameTheField(t *testing.T) {
 		  "x_protected_resource":{"resource":"http://api.example.com","scopes_supported":["a b"],"bogus":1}}`
 	}
 	cfg := p(`,"x_dpop":{"max_age":"7200s","allowed_algs":["HS256"],"htu_base":"https://api.example.com/?q","extra":1},"x_require_typ":["at+jwt; v=1"],"x_mtls_bound":"yes"`)
-	filtertest.Each(t, func(t *testing.T, r filtertest.Runner) {
-		h, err := r.Start(t, filtertest.Options{Config: []byte(cfg)})
-		if err == nil {
-			h.Close()
-			t.Fatal("plugin started with a bad configuration")
-		}
-		for _, want := range []string{
-			"x_protected_resource.resource: must be an https URL",
-			"x_protected_resource.scopes_supported[0]: must be a scope token",
-			"x_protected_resource.bogus: is not an RFC 9728 §2 member",
-			"providers.idp.x_dpop.required: missing",
-			`providers.idp.x_dpop.max_age: must be between "1s" and "3600s"`,
-			"providers.idp.x_dpop.allowed_algs: HS256 is symmetric",
-			"providers.idp.x_dpop.htu_base: must be an absolute http(s) URL without query or fragment",
-			"providers.idp.x_dpop.extra: unknown field",
-			"providers.idp.x_require_typ[0]: must be a media type without parameters",
-			"providers.idp.x_mtls_bound: must be true or false",
-			"rules[0].x_authorize.any[0]: acr_values and max_age are allowed only at the top",
-			"rules[0].x_authorize.max_age: must not be negative",
-		} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("start error lacks %q:\n%v", want, err)
-			}
-		}
-	})
+	wantStartErrors(t, cfg,
+		"x_protected_resource.resource: must be an https URL",
+		"x_protected_resource.scopes_supported[0]: must be a scope token",
+		"x_protected_resource.bogus: is not an RFC 9728 §2 member",
+		"providers.idp.x_dpop.required: missing",
+		`providers.idp.x_dpop.max_age: must be between "1s" and "3600s"`,
+		"providers.idp.x_dpop.allowed_algs: HS256 is symmetric",
+		"providers.idp.x_dpop.htu_base: must be an absolute http(s) URL without query or fragment",
+		"providers.idp.x_dpop.extra: unknown field",
+		"providers.idp.x_require_typ[0]: must be a media type without parameters",
+		"providers.idp.x_mtls_bound: must be true or false",
+		"rules[0].x_authorize.any[0]: acr_values and max_age are allowed only at the top",
+		"rules[0].x_authorize.max_age: must not be negative",
+	)
 }
 
 // --- DPoP ---

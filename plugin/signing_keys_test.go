@@ -1,17 +1,14 @@
 package plugin_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/base64"
 	"fmt"
-	"math/big"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/internal/testjwt"
 )
 
 // Private signing keys for the x_sign / x_backend_token tests: one per algorithm, generated
@@ -31,8 +28,6 @@ var (
 	signingVal  map[string]*signingKey
 )
 
-func sb64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
-
 // signingKeys returns one key per algorithm, kid "k-" + lower-case alg.
 func signingKeys(t testing.TB) map[string]*signingKey {
 	t.Helper()
@@ -44,46 +39,23 @@ func signingKeys(t testing.TB) map[string]*signingKey {
 		signingVal = map[string]*signingKey{}
 		for _, alg := range signingAlgs {
 			k := &signingKey{alg: alg, kid: "k-" + strings.ToLower(alg)}
-			head := fmt.Sprintf(`"kid":%q,"alg":%q,`, k.kid, alg)
-			switch alg[:2] {
-			case "RS", "PS":
-				priv := map[string]string{"d": sb64(rk.D.Bytes()), "p": sb64(rk.Primes[0].Bytes()), "q": sb64(rk.Primes[1].Bytes()),
-					"dp": sb64(rk.Precomputed.Dp.Bytes()), "dq": sb64(rk.Precomputed.Dq.Bytes()), "qi": sb64(rk.Precomputed.Qinv.Bytes())}
-				k.jwk = fmt.Sprintf(`{%s"kty":"RSA","n":%q,"e":%q,"d":%q,"p":%q,"q":%q,"dp":%q,"dq":%q,"qi":%q}`, head,
-					sb64(rk.N.Bytes()), sb64(big.NewInt(int64(rk.E)).Bytes()), priv["d"], priv["p"], priv["q"], priv["dp"], priv["dq"], priv["qi"])
-				for _, v := range priv {
-					k.private = append(k.private, v)
-				}
-				k.public = &rk.PublicKey
-			case "ES":
-				c, crv, size := elliptic.P256(), "P-256", 32
-				switch alg {
-				case "ES384":
-					c, crv, size = elliptic.P384(), "P-384", 48
-				case "ES512":
-					c, crv, size = elliptic.P521(), "P-521", 66
-				}
-				ek, err := ecdsa.GenerateKey(c, rand.Reader)
-				if err != nil {
-					panic(err)
-				}
-				pt, _ := ek.PublicKey.Bytes()
-				d, _ := ek.Bytes()
-				k.jwk = fmt.Sprintf(`{%s"kty":"EC","crv":%q,"x":%q,"y":%q,"d":%q}`, head, crv, sb64(pt[1:1+size]), sb64(pt[1+size:]), sb64(d))
-				k.private = []string{sb64(d)}
-				k.public = &ek.PublicKey
-			case "Ed":
-				pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-				k.jwk = fmt.Sprintf(`{%s"kty":"OKP","crv":"Ed25519","x":%q,"d":%q}`, head, sb64(pub), sb64(priv.Seed()))
-				k.private = []string{sb64(priv.Seed())}
-				k.public = pub
-			case "HS":
-				secret := make([]byte, map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[alg])
-				_, _ = rand.Read(secret)
-				k.jwk = fmt.Sprintf(`{%s"kty":"oct","k":%q}`, head, sb64(secret))
-				k.private = []string{sb64(secret)}
-				k.public = secret
+			priv, err := testjwt.GenerateFor(alg, rk)
+			if err != nil {
+				panic(err)
 			}
+			kty, members, err := testjwt.PrivateMembers(priv)
+			if err != nil {
+				panic(err)
+			}
+			jwk := fmt.Sprintf(`{"kid":%q,"alg":%q,"kty":%q`, k.kid, alg, kty)
+			for _, m := range members {
+				jwk += fmt.Sprintf(`,%q:%q`, m.Name, m.Value)
+				if testjwt.IsPrivateMember(m.Name) {
+					k.private = append(k.private, m.Value)
+				}
+			}
+			k.jwk = jwk + "}"
+			k.public = testjwt.MustKey(k.kid, priv).Public()
 			signingVal[alg] = k
 		}
 	})

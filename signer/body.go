@@ -26,7 +26,7 @@ var (
 // nothing of body.
 func SignMembers(body []byte, names []string, k *Key, full bool, random io.Reader) ([]byte, error) {
 	s := string(body)
-	if !nestingWithin(body, MaxNesting) || !verifier.StrictJSONObject(s) {
+	if !verifier.JSONDepthWithin(body, MaxNesting) || !verifier.StrictJSONObject(s) {
 		return nil, ErrBodyNotObject
 	}
 	out := make([]byte, 0, len(body)+len(body)/2+512)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/base64"
 	"math/big"
@@ -153,7 +152,7 @@ func parseKey(i int, v gjson.Result) (*Key, error) {
 	if !ok {
 		return nil, &KeyError{Index: i, Member: "alg", Reason: strconv.Quote(algName) + " is not a supported signing algorithm"}
 	}
-	if sp.fam.keyType() != kty {
+	if alg.KeyType() != kty {
 		return nil, &KeyError{Index: i, Member: "alg", Reason: algName + " does not fit a " + strconv.Quote(kty) + " key"}
 	}
 	if err := checkUse(i, m); err != nil {
@@ -278,24 +277,12 @@ func (k *Key) parseRSA(i int, m members) ([]byte, error) {
 	return append(pub, '"'), nil
 }
 
-func curve(crv string) (elliptic.Curve, int) {
-	switch crv {
-	case "P-256":
-		return elliptic.P256(), 32
-	case "P-384":
-		return elliptic.P384(), 48
-	case "P-521":
-		return elliptic.P521(), 66
-	}
-	return nil, 0
-}
-
 func (k *Key) parseEC(i int, m members, sp algSpec) ([]byte, error) {
 	crv, err := m.str(i, "crv", true)
 	if err != nil {
 		return nil, err
 	}
-	c, size := curve(crv)
+	c, size := verifier.CurveByName(crv)
 	if c == nil {
 		return nil, &KeyError{Index: i, Member: "crv", Reason: "not P-256, P-384 or P-521"}
 	}

@@ -91,10 +91,10 @@ func newHash(h crypto.Hash) hash.Hash {
 // sign computes the JWS signature of the signing input.
 func (k *Key) sign(input []byte, random io.Reader) ([]byte, error) {
 	sp := k.spec
-	if sp.fam == famEdDSA {
+	if sp.fam == "EdDSA" {
 		return ed25519.Sign(k.ed, input), nil
 	}
-	if sp.fam == famHMAC {
+	if sp.fam == "HMAC" {
 		m := hmac.New(func() hash.Hash { return newHash(sp.hash) }, k.secret)
 		m.Write(input)
 		return m.Sum(nil), nil
@@ -103,19 +103,19 @@ func (k *Key) sign(input []byte, random io.Reader) ([]byte, error) {
 	h.Write(input)
 	d := h.Sum(nil)
 	switch sp.fam {
-	case famRSA:
+	case "RSA":
 		sig, err := rsa.SignPKCS1v15(nil, k.rsa, sp.hash, d)
 		if err != nil {
 			return nil, ErrSign
 		}
 		return sig, nil
-	case famPSS:
+	case "RSA-PSS":
 		sig, err := rsa.SignPSS(random, k.rsa, sp.hash, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
 		if err != nil {
 			return nil, ErrSign
 		}
 		return sig, nil
-	case famECDSA:
+	case "ECDSA":
 		r, s, err := ecdsa.Sign(random, k.ec, d)
 		if err != nil {
 			return nil, ErrSign

@@ -109,6 +109,32 @@ func (a Algorithm) Family() string {
 	return ""
 }
 
+// KeyType returns the JWK kty the algorithm needs ("oct", "RSA", "EC" or "OKP"), or "" when
+// the algorithm is not supported.
+func (a Algorithm) KeyType() string {
+	s, _ := specOf(a)
+	return s.fam.keyType()
+}
+
+// Hash returns the hash the algorithm signs with; 0 for EdDSA and unsupported algorithms.
+func (a Algorithm) Hash() crypto.Hash {
+	s, _ := specOf(a)
+	return s.hash
+}
+
+// Size returns the ECDSA coordinate length in bytes (the signature is twice that) or the
+// HMAC output length; 0 for the other algorithms.
+func (a Algorithm) Size() int {
+	s, _ := specOf(a)
+	return s.size
+}
+
+// Curve returns the JWK crv an ECDSA algorithm requires; "" for the others.
+func (a Algorithm) Curve() string {
+	s, _ := specOf(a)
+	return s.crv
+}
+
 // isNone reports whether alg is the unsecured "none" in any letter case, so
 // that the refusal can say so explicitly.
 func isNone(alg string) bool { return strings.EqualFold(alg, "none") }

@@ -159,8 +159,8 @@ func rsaFromJWK(n, e []byte) (*rsa.PublicKey, error) {
 	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(ev)}, nil
 }
 
-// curveByName maps a JWK crv to its curve and coordinate size.
-func curveByName(crv string) (elliptic.Curve, int) {
+// CurveByName maps a JWK crv to its curve and coordinate size (nil, 0 when unsupported).
+func CurveByName(crv string) (elliptic.Curve, int) {
 	switch crv {
 	case "P-256":
 		return elliptic.P256(), 32
@@ -188,7 +188,7 @@ func curveName(c elliptic.Curve) string {
 // newECKey builds a Key from the x and y coordinates of a JWK.
 // ParseUncompressedPublicKey refuses points off the curve and the identity.
 func newECKey(crv string, x, y []byte) (*Key, error) {
-	curve, size := curveByName(crv)
+	curve, size := CurveByName(crv)
 	if curve == nil {
 		return nil, wrap(ErrKey, "EC curve is not P-256, P-384 or P-521", nil)
 	}
@@ -213,7 +213,7 @@ func newECKey(crv string, x, y []byte) (*Key, error) {
 // newECKeyFromPublic builds a Key from a parsed (PEM, x5c) ECDSA key.
 func newECKeyFromPublic(pub *ecdsa.PublicKey) (*Key, error) {
 	crv := curveName(pub.Curve)
-	_, size := curveByName(crv)
+	_, size := CurveByName(crv)
 	if size == 0 {
 		return nil, wrap(ErrKey, "EC curve is not P-256, P-384 or P-521", nil)
 	}

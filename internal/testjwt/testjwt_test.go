@@ -145,3 +145,40 @@ func TestKeyringTokens(t *testing.T) {
 		t.Errorf("PEM = %q", k.ES256.PEM())
 	}
 }
+
+// TestPrivateMembersExtendPublicMembers: for every alg, the generated key's private JWK holds
+// its public members unchanged, then only private ones.
+func TestPrivateMembersExtendPublicMembers(t *testing.T) {
+	rk := GenerateRSA(2048)
+	for _, alg := range []string{"RS256", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"} {
+		key, err := GenerateFor(alg, rk)
+		if err != nil {
+			t.Fatalf("%s: %v", alg, err)
+		}
+		kty, members, err := PrivateMembers(key)
+		if err != nil {
+			t.Fatalf("%s: %v", alg, err)
+		}
+		pubKty, pub, err := PublicMembers(key)
+		if err != nil {
+			t.Fatalf("%s: %v", alg, err)
+		}
+		var public, private []string
+		for _, m := range members {
+			if IsPrivateMember(m.Name) {
+				private = append(private, m.Name)
+			} else {
+				public = append(public, `"`+m.Name+`":"`+m.Value+`"`)
+			}
+		}
+		if kty == KtyOct { // the secret is both
+			public = []string{`"k":"` + members[0].Value + `"`}
+		}
+		if kty != pubKty || strings.Join(public, ",") != pub || len(private) == 0 {
+			t.Errorf("%s: kty %s, public %s, private %q; want kty %s, public %s and private members", alg, kty, public, private, pubKty, pub)
+		}
+	}
+	if _, err := GenerateFor("none", rk); err == nil {
+		t.Error(`GenerateFor("none") succeeded`)
+	}
+}

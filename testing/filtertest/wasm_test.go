@@ -1,9 +1,6 @@
 package filtertest_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,23 +18,7 @@ func TestWasmRunnerRefusesAStaleModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin, err := os.ReadFile(fresh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	module := filepath.Join(t.TempDir(), "jwt-authn.wasm")
-	if err := os.WriteFile(module, bin, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	child := func(built time.Time) (string, error) {
-		if err := os.Chtimes(module, built, built); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(os.Args[0], "-test.run=^TestSmokeOnBothRunners$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), "JWT_WASM="+module)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
+	child := wasmbuild.DatedCopy(t, fresh, "-test.run=^TestSmokeOnBothRunners$", "-test.count=1", "-test.v")
 
 	out, err := child(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err == nil {

@@ -28,7 +28,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,14 +38,11 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/internal/command"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "demo-idp:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("demo-idp", run) }
 
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo-idp", flag.ContinueOnError)
@@ -117,17 +113,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "listening on %s\n", ln.Addr())
 
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return nil
+	return command.Serve(ctx, srv, errc)
 }
 
 // staticHandler serves the files under dir at their paths, as JSON, logging each request.

@@ -30,14 +30,11 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/internal/command"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "demo:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("demo", run) }
 
 type options struct {
 	listen, idp, admin, bin, wasm, config string

@@ -66,23 +66,27 @@ func startListening(t *testing.T, bin string, args ...string) *started {
 	return s
 }
 
-// TestRemoteExampleWithDemoIdP runs examples/remote-jwks as its README says, without python:
-// build/demo-idp -jwks serves the example's JWKS, the emulator fetches it through -cluster.
-func TestRemoteExampleWithDemoIdP(t *testing.T) {
+// documentedExample is an example directory's example.json: the clock, request and token its
+// README documents and the headers the echo must show.
+type documentedExample struct {
+	Now    string            `json:"now"`
+	Path   string            `json:"path"`
+	Token  string            `json:"token"`
+	Expect map[string]string `json:"expect_headers"`
+}
+
+// loadExample reads root's example.json and checks that root's README contains command, the
+// line that starts the IdP the way the test does; complaint says what is wrong otherwise.
+func loadExample(t *testing.T, root, command, complaint string) documentedExample {
+	t.Helper()
 	if built.err != nil {
 		t.Fatal(built.err)
 	}
-	root := filepath.Join("..", "..", "..", "examples", "remote-jwks")
 	raw, err := os.ReadFile(filepath.Join(root, "example.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ex struct {
-		Now    string            `json:"now"`
-		Path   string            `json:"path"`
-		Token  string            `json:"token"`
-		Expect map[string]string `json:"expect_headers"`
-	}
+	var ex documentedExample
 	if err := json.Unmarshal(raw, &ex); err != nil {
 		t.Fatal(err)
 	}
@@ -90,13 +94,16 @@ func TestRemoteExampleWithDemoIdP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "build/demo-idp -listen 127.0.0.1:8081 -jwks examples/remote-jwks/jwks.json") {
-		t.Error("the README does not start the JWKS server with build/demo-idp -jwks")
+	if !strings.Contains(string(readme), command) {
+		t.Error(complaint)
 	}
-	idp := startListening(t, filepath.Join(built.dir, "demo-idp"), "-listen", "127.0.0.1:0", "-jwks", filepath.Join(root, "jwks.json"))
-	emu := startListening(t, filepath.Join(built.dir, "jwt-emulator"), "-listen", "127.0.0.1:0", "-wasm", shippedModule(t),
-		"-config", filepath.Join(root, "config.json"), "-now", ex.Now, "-cluster", "jwks="+idp.addr)
+	return ex
+}
 
+// checkDocumentedToken sends the documented request with its token through emu and checks
+// that it passes with the documented headers.
+func checkDocumentedToken(t *testing.T, emu *started, ex documentedExample) {
+	t.Helper()
 	req, err := http.NewRequest("GET", "http://"+emu.addr+ex.Path, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +118,18 @@ func TestRemoteExampleWithDemoIdP(t *testing.T) {
 			t.Errorf("the echo lacks %s: %s", name, body)
 		}
 	}
+}
+
+// TestRemoteExampleWithDemoIdP runs examples/remote-jwks as its README says, without python:
+// build/demo-idp -jwks serves the example's JWKS, the emulator fetches it through -cluster.
+func TestRemoteExampleWithDemoIdP(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "examples", "remote-jwks")
+	ex := loadExample(t, root, "build/demo-idp -listen 127.0.0.1:8081 -jwks examples/remote-jwks/jwks.json",
+		"the README does not start the JWKS server with build/demo-idp -jwks")
+	idp := startListening(t, filepath.Join(built.dir, "demo-idp"), "-listen", "127.0.0.1:0", "-jwks", filepath.Join(root, "jwks.json"))
+	emu := startListening(t, filepath.Join(built.dir, "jwt-emulator"), "-listen", "127.0.0.1:0", "-wasm", shippedModule(t),
+		"-config", filepath.Join(root, "config.json"), "-now", ex.Now, "-cluster", "jwks="+idp.addr)
+	checkDocumentedToken(t, emu, ex)
 	if !strings.Contains(idp.stderr.String(), "GET /jwks.json: serving") {
 		t.Errorf("the IdP did not log the JWKS fetch:\n%s", idp.stderr.String())
 	}
@@ -119,45 +138,11 @@ func TestRemoteExampleWithDemoIdP(t *testing.T) {
 // TestKubernetesExampleWithDemoIdP runs examples/kubernetes as its README says: build/demo-idp
 // -static serves the discovery document and the JWKS for both clusters.
 func TestKubernetesExampleWithDemoIdP(t *testing.T) {
-	if built.err != nil {
-		t.Fatal(built.err)
-	}
 	root := filepath.Join("..", "..", "..", "examples", "kubernetes")
-	raw, err := os.ReadFile(filepath.Join(root, "example.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ex struct {
-		Now    string            `json:"now"`
-		Path   string            `json:"path"`
-		Token  string            `json:"token"`
-		Expect map[string]string `json:"expect_headers"`
-	}
-	if err := json.Unmarshal(raw, &ex); err != nil {
-		t.Fatal(err)
-	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(readme), "build/demo-idp -listen 127.0.0.1:8081 -static examples/kubernetes/idp") {
-		t.Error("the README does not serve idp/ with build/demo-idp -static")
-	}
+	ex := loadExample(t, root, "build/demo-idp -listen 127.0.0.1:8081 -static examples/kubernetes/idp",
+		"the README does not serve idp/ with build/demo-idp -static")
 	idp := startListening(t, filepath.Join(built.dir, "demo-idp"), "-listen", "127.0.0.1:0", "-static", filepath.Join(root, "idp"))
 	emu := startListening(t, filepath.Join(built.dir, "jwt-emulator"), "-listen", "127.0.0.1:0", "-wasm", shippedModule(t),
 		"-config", filepath.Join(root, "config.json"), "-now", ex.Now, "-cluster", "k8s_issuer="+idp.addr, "-cluster", "k8s_api="+idp.addr)
-	req, err := http.NewRequest("GET", "http://"+emu.addr+ex.Path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+ex.Token)
-	status, body := send(t, req)
-	if status != 200 {
-		t.Fatalf("documented token: %d %q, want 200", status, body)
-	}
-	for name, want := range ex.Expect {
-		if !strings.Contains(body, `"`+name+`":["`+want+`"]`) {
-			t.Errorf("the echo lacks %s: %s", name, body)
-		}
-	}
+	checkDocumentedToken(t, emu, ex)
 }

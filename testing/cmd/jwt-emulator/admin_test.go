@@ -1,60 +1,18 @@
 package main_test
 
 import (
-	"bufio"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 )
 
 // startWithAdmin runs the emulator with -admin on a free port and returns its two addresses.
 func startWithAdmin(t *testing.T, args ...string) (*emulator, string) {
 	t.Helper()
-	cmd := exec.Command(buildEmulator(t), append([]string{"-listen", "127.0.0.1:0", "-admin", "127.0.0.1:0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &emulator{cmd: cmd, stderr: &strings.Builder{}, done: make(chan error, 1)}
-	cmd.Stderr = e.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 2)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			default:
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() { e.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-e.done
-		}
-	})
-	var got []string
-	for len(got) < 2 {
-		select {
-		case l := <-lines:
-			got = append(got, l)
-		case err := <-e.done:
-			t.Fatalf("emulator exited: %v\n%s", err, e.stderr)
-		case <-time.After(60 * time.Second):
-			t.Fatalf("no listening lines within a minute\n%s", e.stderr)
-		}
-	}
+	e, got := launch(t, buildEmulator(t), append([]string{"-listen", "127.0.0.1:0", "-admin", "127.0.0.1:0"}, args...), 2)
 	addr, ok1 := strings.CutPrefix(got[0], "listening on ")
 	admin, ok2 := strings.CutPrefix(got[1], "admin listening on ")
 	if !ok1 || !ok2 {

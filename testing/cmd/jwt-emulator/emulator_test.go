@@ -101,7 +101,20 @@ type emulator struct {
 // startEmulator runs the binary on a free port and waits for its "listening on" line.
 func startEmulator(t *testing.T, bin string, args ...string) *emulator {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0"}, args...)...)
+	e, lines := launch(t, bin, append([]string{"-listen", "127.0.0.1:0"}, args...), 1)
+	addr, ok := strings.CutPrefix(lines[0], "listening on ")
+	if !ok {
+		t.Fatalf("first stdout line %q, want \"listening on ADDR\"", lines[0])
+	}
+	e.addr = addr
+	return e
+}
+
+// launch starts bin with args, killing it at the end of the test unless it has exited, and
+// returns it with its first n lines of standard output.
+func launch(t *testing.T, bin string, args []string, n int) (*emulator, []string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +124,7 @@ func startEmulator(t *testing.T, bin string, args ...string) *emulator {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	lines := make(chan string, 1)
+	lines := make(chan string, n)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -129,19 +142,18 @@ func startEmulator(t *testing.T, bin string, args ...string) *emulator {
 			<-e.done
 		}
 	})
-	select {
-	case line := <-lines:
-		addr, ok := strings.CutPrefix(line, "listening on ")
-		if !ok {
-			t.Fatalf("first stdout line %q, want \"listening on ADDR\"", line)
+	var got []string
+	for len(got) < n {
+		select {
+		case l := <-lines:
+			got = append(got, l)
+		case err := <-e.done:
+			t.Fatalf("emulator exited before listening: %v\n%s", err, e.stderr)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("no listening line within a minute\n%s", e.stderr)
 		}
-		e.addr = addr
-	case err := <-e.done:
-		t.Fatalf("emulator exited before listening: %v\n%s", err, e.stderr)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("no listening line within a minute\n%s", e.stderr)
 	}
-	return e
+	return e, got
 }
 
 // stop sends SIGTERM and checks the emulator exits cleanly.
@@ -162,16 +174,7 @@ func (e *emulator) stop(t *testing.T) {
 
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
+	return do(t, "GET", url)
 }
 
 // A local reply from the filter reaches the client with its status, headers and body.

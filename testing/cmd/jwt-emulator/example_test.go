@@ -24,6 +24,36 @@ func shippedModule(t *testing.T) string {
 }
 
 // loadExample reads examples/<name>/example.json into v and returns the example's directory.
+// example is the part of an example's example.json every test reads: the clock, the request
+// path, the documented token and the headers the upstream must see.
+type example struct {
+	Now    string            `json:"now"`
+	Path   string            `json:"path"`
+	Token  string            `json:"token"`
+	Expect map[string]string `json:"expect_headers"`
+}
+
+// checkDocumentedToken checks the example on the emulator at addr with two workers: a request
+// without a token gets 401 "Jwt is missing"; the documented token passes four times (both
+// workers, twice) and the upstream sees the documented headers.
+func checkDocumentedToken(t *testing.T, addr string, ex example) {
+	t.Helper()
+	if code, body, _ := sendToken(t, addr, ex.Path, ""); code != 401 || body != "Jwt is missing" {
+		t.Errorf("without a token: %d %q, want 401 \"Jwt is missing\"", code, body)
+	}
+	for i := 0; i < 4; i++ { // both workers, twice
+		code, body, up := sendToken(t, addr, ex.Path, ex.Token)
+		if code != 200 {
+			t.Fatalf("request %d with the documented token: %d %q, want 200", i, code, body)
+		}
+		for name, want := range ex.Expect {
+			if got := up.Headers[name]; len(got) != 1 || got[0] != want {
+				t.Errorf("request %d: upstream header %s = %q, want [%q]", i, name, got, want)
+			}
+		}
+	}
+}
+
 func loadExample(t *testing.T, name string, v any) string {
 	t.Helper()
 	root := filepath.Join("..", "..", "..", "examples", name)
@@ -78,12 +108,7 @@ func sendToken(t *testing.T, addr, path, token string) (int, string, echoed) {
 // curl: a request without a token gets Envoy's 401 with its headers and body; the documented
 // token reaches the built-in echo upstream, which shows the header the filter set.
 func TestExampleThroughEmulator(t *testing.T) {
-	var ex struct {
-		Now    string            `json:"now"`
-		Path   string            `json:"path"`
-		Token  string            `json:"token"`
-		Expect map[string]string `json:"expect_headers"`
-	}
+	var ex example
 	root := loadExample(t, "local-jwks", &ex)
 	e := startEmulator(t, buildEmulator(t), "-wasm", shippedModule(t), "-config", filepath.Join(root, "config.json"), "-now", ex.Now)
 	defer e.stop(t)

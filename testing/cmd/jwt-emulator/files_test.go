@@ -67,12 +67,7 @@ func TestEmulatorMissingDefaultModule(t *testing.T) {
 // A YAML configuration (here examples/local-jwks as YAML, as in an Istio WasmPlugin's
 // pluginConfig) is converted to JSON by the emulator and works like the JSON file.
 func TestEmulatorAcceptsYAML(t *testing.T) {
-	var ex struct {
-		Now    string            `json:"now"`
-		Path   string            `json:"path"`
-		Token  string            `json:"token"`
-		Expect map[string]string `json:"expect_headers"`
-	}
+	var ex example
 	root := loadExample(t, "local-jwks", &ex)
 	js, err := os.ReadFile(filepath.Join(root, "config.json"))
 	if err != nil {

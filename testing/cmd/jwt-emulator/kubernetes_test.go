@@ -15,10 +15,7 @@ import (
 // reads the discovery document, then the JWKS it names, once for both workers.
 func TestKubernetesExampleThroughEmulator(t *testing.T) {
 	var ex struct {
-		Now     string            `json:"now"`
-		Path    string            `json:"path"`
-		Token   string            `json:"token"`
-		Expect  map[string]string `json:"expect_headers"`
+		example
 		Servers []struct {
 			Cluster, Path, File string
 		} `json:"servers"`
@@ -56,20 +53,7 @@ func TestKubernetesExampleThroughEmulator(t *testing.T) {
 		"-now", ex.Now, "-workers", "2"}, args...)...)
 	defer e.stop(t)
 
-	if code, body, _ := sendToken(t, e.addr, ex.Path, ""); code != 401 || body != "Jwt is missing" {
-		t.Errorf("without a token: %d %q, want 401 \"Jwt is missing\"", code, body)
-	}
-	for i := 0; i < 4; i++ { // both workers, twice
-		code, body, up := sendToken(t, e.addr, ex.Path, ex.Token)
-		if code != 200 {
-			t.Fatalf("request %d with the documented token: %d %q, want 200", i, code, body)
-		}
-		for name, want := range ex.Expect {
-			if got := up.Headers[name]; len(got) != 1 || got[0] != want {
-				t.Errorf("request %d: upstream header %s = %q, want [%q]", i, name, got, want)
-			}
-		}
-	}
+	checkDocumentedToken(t, e.addr, ex.example)
 	mu.Lock()
 	defer mu.Unlock()
 	want := []string{"kubernetes.default.svc.cluster.local/.well-known/openid-configuration", "172.18.0.2:6443/openid/v1/jwks"}

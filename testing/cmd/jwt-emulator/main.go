@@ -26,13 +26,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -40,14 +38,10 @@ import (
 	"time"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/internal/command"
 )
 
-func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "jwt-emulator:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("jwt-emulator", run) }
 
 type config struct {
 	wasm, configPath, listen, upstream, now, profile string
@@ -264,17 +258,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "admin listening on %s\n", adminSrv.Addr)
 	}
 
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return nil
+	return command.Serve(ctx, srv, errc)
 }
 
 // runTimers fires ticks and callout timeouts on real time.

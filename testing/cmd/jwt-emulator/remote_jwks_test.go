@@ -13,10 +13,7 @@ import (
 
 // remoteExample is examples/remote-jwks/example.json.
 type remoteExample struct {
-	Now        string            `json:"now"`
-	Path       string            `json:"path"`
-	Token      string            `json:"token"`
-	Expect     map[string]string `json:"expect_headers"`
+	example
 	JWKSServer struct {
 		Cluster string `json:"cluster"`
 		Path    string `json:"path"`
@@ -57,20 +54,7 @@ func TestRemoteExampleThroughEmulator(t *testing.T) {
 		"-now", ex.Now, "-workers", "2", "-cluster", ex.JWKSServer.Cluster+"="+strings.TrimPrefix(idp.URL, "http://"))
 	defer e.stop(t)
 
-	if code, body, _ := sendToken(t, e.addr, ex.Path, ""); code != 401 || body != "Jwt is missing" {
-		t.Errorf("without a token: %d %q, want 401 \"Jwt is missing\"", code, body)
-	}
-	for i := 0; i < 4; i++ { // both workers, twice
-		code, body, up := sendToken(t, e.addr, ex.Path, ex.Token)
-		if code != 200 {
-			t.Fatalf("request %d with the documented token: %d %q, want 200", i, code, body)
-		}
-		for name, want := range ex.Expect {
-			if got := up.Headers[name]; len(got) != 1 || got[0] != want {
-				t.Errorf("request %d: upstream header %s = %q, want [%q]", i, name, got, want)
-			}
-		}
-	}
+	checkDocumentedToken(t, e.addr, ex.example)
 	if n := hits.Load(); n != 1 {
 		t.Errorf("the JWKS server was asked %d times, want once for both workers", n)
 	}

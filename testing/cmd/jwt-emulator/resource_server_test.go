@@ -43,12 +43,7 @@ func do(t *testing.T, method, url string, kv ...string) (*http.Response, string)
 // does it: the first request gets 401 with resource_metadata; the client fetches the document
 // from that URL; the request with a token from the authorization server passes.
 func TestEmulatorMCPFlow(t *testing.T) {
-	var ex struct {
-		Now    string            `json:"now"`
-		Path   string            `json:"path"`
-		Token  string            `json:"token"`
-		Expect map[string]string `json:"expect_headers"`
-	}
+	var ex example
 	root := loadExample(t, "mcp-resource-server", &ex)
 	e := startEmulator(t, buildEmulator(t), "-wasm", shippedModule(t), "-config", filepath.Join(root, "config.json"), "-now", ex.Now)
 	defer e.stop(t)
