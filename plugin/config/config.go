@@ -909,8 +909,8 @@ func parseHeaderMatcher(v gjson.Result, path string, probs *Problems) *RawHeader
 	case strings.ContainsAny(h.Name, "\x00\r\n"):
 		probs.Add(o.at("name"), "must not contain NUL, CR or LF")
 	}
-	switch o.oneof("exact_match", "safe_regex_match", "range_match", "present_match", "prefix_match",
-		"suffix_match", "contains_match", "string_match") {
+	switch field := o.oneof("exact_match", "safe_regex_match", "range_match", "present_match", "prefix_match",
+		"suffix_match", "contains_match", "string_match"); field {
 	case "exact_match":
 		h.Kind, h.Value = HmExact, o.str("exact_match")
 	case "safe_regex_match":
@@ -921,13 +921,9 @@ func parseHeaderMatcher(v gjson.Result, path string, probs *Problems) *RawHeader
 	case "present_match":
 		h.Kind, h.Present = HmPresent, o.boolean("present_match")
 	case "prefix_match", "suffix_match", "contains_match":
-		for f, k := range map[string]HeaderMatchKind{"prefix_match": HmPrefix, "suffix_match": HmSuffix, "contains_match": HmContains} {
-			if o.has(f) {
-				h.Kind, h.Value = k, o.str(f)
-				if h.Value == "" {
-					probs.Add(o.at(f), "must not be empty")
-				}
-			}
+		h.Kind, h.Value = legacyAffixKinds[field], o.str(field)
+		if h.Value == "" {
+			probs.Add(o.at(field), "must not be empty")
 		}
 	case "string_match":
 		h.Kind, h.StringMatch = HmString, parseStringMatcher(o.obj("string_match", stringMatcherFields...), probs)
@@ -959,6 +955,12 @@ func parseQueryMatcher(v gjson.Result, path string, probs *Problems) *RawQueryMa
 	return q
 }
 
+// affixKinds and legacyAffixKinds name the matcher kind of each affix field.
+var (
+	affixKinds       = map[string]StringMatchKind{"prefix": SmPrefix, "suffix": SmSuffix, "contains": SmContains}
+	legacyAffixKinds = map[string]HeaderMatchKind{"prefix_match": HmPrefix, "suffix_match": HmSuffix, "contains_match": HmContains}
+)
+
 var stringMatcherFields = []string{"exact", "prefix", "suffix", "safe_regex", "contains", "custom", "ignore_case"}
 
 func parseStringMatcher(o *object, probs *Problems) *RawStringMatcher {
@@ -966,17 +968,13 @@ func parseStringMatcher(o *object, probs *Problems) *RawStringMatcher {
 		return nil
 	}
 	s := &RawStringMatcher{Path: o.path, IgnoreCase: o.boolean("ignore_case")}
-	switch o.oneof("exact", "prefix", "suffix", "safe_regex", "contains", "custom") {
+	switch field := o.oneof("exact", "prefix", "suffix", "safe_regex", "contains", "custom"); field {
 	case "exact":
 		s.Kind, s.Value = SmExact, o.str("exact")
 	case "prefix", "suffix", "contains":
-		for f, k := range map[string]StringMatchKind{"prefix": SmPrefix, "suffix": SmSuffix, "contains": SmContains} {
-			if o.has(f) {
-				s.Kind, s.Value = k, o.str(f)
-				if s.Value == "" {
-					probs.Add(o.at(f), "must not be empty")
-				}
-			}
+		s.Kind, s.Value = affixKinds[field], o.str(field)
+		if s.Value == "" {
+			probs.Add(o.at(field), "must not be empty")
 		}
 	case "safe_regex":
 		s.Kind, s.Value = SmRegex, parseRegex(o.obj("safe_regex", "google_re2", "regex"), probs)
