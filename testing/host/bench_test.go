@@ -92,8 +92,7 @@ func BenchmarkRequestHostOnly(b *testing.B) {
 // thousands of requests); each growth costs the host a copy of the whole memory (wazero grows
 // its backing slice; Envoy's runtimes reserve address space and grow in place). That is a
 // cost of the VM's youth, paid once per worker, not of a request: the per-request benchmarks
-// time the VM after its memory stopped growing, and BenchmarkWarmUp reports what the youth
-// costs.
+// time the VM after its memory stopped growing.
 const (
 	warmStableRequests = 2000            // requests without growth that end the warm-up
 	warmMaxTime        = 3 * time.Second // and its bound, for slow requests (ES512)
