@@ -34,6 +34,7 @@ $(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go Makefile
 	cp -R "$$($(GO) list -m -f '{{.Dir}}' $(SDK))" $(SDK_COPY)
 	chmod -R u+w $(SDK_COPY)
 	cp _sdkglue/abi_wasip1.go $(SDK_COPY)/proxywasm/internal/abi_wasip1.go
+	rm $(SDK_COPY)/proxywasm/internal/abi_hostcalls_mock.go
 	rm -rf $(GJSON_COPY)
 	cp -R "$$($(GO) list -m -f '{{.Dir}}' $(GJSON))" $(GJSON_COPY)
 	chmod -R u+w $(GJSON_COPY)

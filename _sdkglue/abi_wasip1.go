@@ -3,21 +3,22 @@
 //go:build wasip1 && !tinygo
 
 // This file is not part of our module. The Makefile copies it into a build-time copy of
-// github.com/tetratelabs/proxy-wasm-go-sdk@v0.24.0, into its proxywasm/internal package,
-// so that a module compiled by standard Go (GOOS=wasip1, -buildmode=c-shared) speaks the
-// proxy-wasm ABI 0.2.1. The directory name starts with "_" so that the go tool ignores it
+// github.com/tetratelabs/proxy-wasm-go-sdk@v0.24.0, into its proxywasm/internal package in
+// place of the SDK's abi_hostcalls_mock.go, so that a module compiled by standard Go
+// (GOOS=wasip1, -buildmode=c-shared) speaks the proxy-wasm ABI 0.2.1. The directory name starts with "_" so that the go tool ignores it
 // everywhere else. See RATIONALE.md, "Why a build-time copy of the SDK".
 //
 // Under TinyGo the SDK reaches the host through //export declarations without bodies
 // (abi_hostcalls.go). Standard Go has no such thing: it needs //go:wasmimport for calls
 // into the host and //go:wasmexport for callbacks. Without TinyGo the SDK routes every host
 // call through the ProxyWasmHost interface of abi_hostcalls_mock.go, which is how its
-// proxytest emulator works. We register an implementation of that interface that calls the
-// real imports, and export every proxy_on_* callback as a thin wrapper of the SDK's own.
+// proxytest emulator works. We replace that file with the same functions calling the real
+// imports directly (see "The SDK's host-call functions" below for why not through the
+// interface), and export every proxy_on_* callback as a thin wrapper of the SDK's own.
 //
 // Two differences from TinyGo matter here:
 //   - Go's int and pointers are 64 bits wide, the wasm32 ABI's are 32: sizes and returned
-//     addresses go through uint32 locals and are converted.
+//     addresses go through uint32 slots and are converted.
 //   - Go's garbage collector is precise and moving-free but does not know that the host
 //     holds an address returned by proxy_on_memory_allocate. Buffers allocated for the host
 //     stay referenced in pinned until the host call that asked for them returns.
@@ -33,8 +34,6 @@ import (
 // pinned keeps alive the buffers proxy_on_memory_allocate handed to the host during the
 // host call now running. A wasm module is single-threaded, so no lock is needed.
 var pinned [][]byte
-
-func init() { RegisterMockWasmHost(wasmHost{}) }
 
 //go:wasmexport proxy_abi_version_0_2_1
 func exportABIVersion() {}
@@ -250,154 +249,178 @@ func hostRecordMetric(metricID uint32, value uint64) uint32
 //go:wasmimport env proxy_get_metric
 func hostGetMetric(metricID uint32, retValue unsafe.Pointer) uint32
 
-// wasmHost implements ProxyWasmHost with the imports above.
-type wasmHost struct{}
+// ---- The SDK's host-call functions ------------------------------------------------------
+//
+// These replace the SDK's abi_hostcalls_mock.go, which the Makefile leaves out of the copy:
+// there every host call goes through the ProxyWasmHost interface, and a call through an
+// interface makes each out-parameter of each caller escape to the heap (two allocations per
+// header read in the SDK's getMap alone). Here the calls are direct, and the out-parameters
+// are not handed to the imports either, because a pointer passed to a //go:wasmimport
+// function escapes too: the host writes into the package's slots below, which are copied
+// out after the call. A module runs one host call at a time (the only call the host makes
+// back during one, proxy_on_memory_allocate, makes no host call that returns data), so one
+// set of slots is enough.
 
-var _ ProxyWasmHost = wasmHost{}
+var (
+	slotAddr, slotSize uint32 // returned data: address and size
+	slotU32            uint32 // returned id, callout id or CAS
+	slotU64            uint64 // returned metric value
+)
 
 // p converts the SDK's *byte arguments; a nil pointer stays nil (address 0).
 func p(b *byte) unsafe.Pointer { return unsafe.Pointer(b) }
 
-// out stores what the host returned through retData/retSize into the SDK's out-parameters.
-func out(addr, size uint32, retData **byte, retSize *int) {
-	d := returned(addr)
-	*retData, *retSize = d, int(size)
+// takeData stores the data the host returned in the slots into the SDK's out-parameters.
+func takeData(retData **byte, retSize *int) {
+	d := returned(slotAddr)
+	*retData, *retSize = d, int(slotSize)
 	if d == nil {
 		*retSize = 0
 	}
+	slotAddr, slotSize = 0, 0
 }
 
-func (wasmHost) ProxyLog(level LogLevel, msg *byte, size int) Status {
+var (
+	dataSlots = [2]unsafe.Pointer{unsafe.Pointer(&slotAddr), unsafe.Pointer(&slotSize)}
+	u32Slot   = unsafe.Pointer(&slotU32)
+	u64Slot   = unsafe.Pointer(&slotU64)
+)
+
+func ProxyLog(level LogLevel, msg *byte, size int) Status {
 	return Status(hostLog(uint32(level), p(msg), uint32(size)))
 }
 
-func (wasmHost) ProxySetProperty(path *byte, pathSize int, value *byte, valueSize int) Status {
+func ProxySetProperty(path *byte, pathSize int, value *byte, valueSize int) Status {
 	return Status(hostSetProperty(p(path), uint32(pathSize), p(value), uint32(valueSize)))
 }
 
-func (wasmHost) ProxyGetProperty(path *byte, pathSize int, retData **byte, retSize *int) Status {
-	var addr, size uint32
-	st := Status(hostGetProperty(p(path), uint32(pathSize), unsafe.Pointer(&addr), unsafe.Pointer(&size)))
-	out(addr, size, retData, retSize)
+func ProxyGetProperty(path *byte, pathSize int, retData **byte, retSize *int) Status {
+	st := Status(hostGetProperty(p(path), uint32(pathSize), dataSlots[0], dataSlots[1]))
+	takeData(retData, retSize)
 	return st
 }
 
-func (wasmHost) ProxySendLocalResponse(status uint32, detail *byte, detailSize int, body *byte, bodySize int, headers *byte, headersSize int, grpcStatus int32) Status {
+func ProxySendLocalResponse(status uint32, detail *byte, detailSize int, body *byte, bodySize int, headers *byte, headersSize int, grpcStatus int32) Status {
 	return Status(hostSendLocalResponse(status, p(detail), uint32(detailSize), p(body), uint32(bodySize), p(headers), uint32(headersSize), grpcStatus))
 }
 
-func (wasmHost) ProxyGetSharedData(key *byte, keySize int, retData **byte, retSize *int, retCas *uint32) Status {
-	var addr, size uint32
-	st := Status(hostGetSharedData(p(key), uint32(keySize), unsafe.Pointer(&addr), unsafe.Pointer(&size), unsafe.Pointer(retCas)))
-	out(addr, size, retData, retSize)
+func ProxyGetSharedData(key *byte, keySize int, retData **byte, retSize *int, retCas *uint32) Status {
+	st := Status(hostGetSharedData(p(key), uint32(keySize), dataSlots[0], dataSlots[1], u32Slot))
+	takeData(retData, retSize)
+	*retCas, slotU32 = slotU32, 0
 	return st
 }
 
-func (wasmHost) ProxySetSharedData(key *byte, keySize int, value *byte, valueSize int, cas uint32) Status {
+func ProxySetSharedData(key *byte, keySize int, value *byte, valueSize int, cas uint32) Status {
 	return Status(hostSetSharedData(p(key), uint32(keySize), p(value), uint32(valueSize), cas))
 }
 
-func (wasmHost) ProxyRegisterSharedQueue(name *byte, nameSize int, retID *uint32) Status {
-	return Status(hostRegisterSharedQueue(p(name), uint32(nameSize), unsafe.Pointer(retID)))
-}
-
-func (wasmHost) ProxyResolveSharedQueue(vmID *byte, vmIDSize int, name *byte, nameSize int, retID *uint32) Status {
-	return Status(hostResolveSharedQueue(p(vmID), uint32(vmIDSize), p(name), uint32(nameSize), unsafe.Pointer(retID)))
-}
-
-func (wasmHost) ProxyDequeueSharedQueue(queueID uint32, retData **byte, retSize *int) Status {
-	var addr, size uint32
-	st := Status(hostDequeueSharedQueue(queueID, unsafe.Pointer(&addr), unsafe.Pointer(&size)))
-	out(addr, size, retData, retSize)
+func ProxyRegisterSharedQueue(name *byte, nameSize int, retID *uint32) Status {
+	st := Status(hostRegisterSharedQueue(p(name), uint32(nameSize), u32Slot))
+	*retID, slotU32 = slotU32, 0
 	return st
 }
 
-func (wasmHost) ProxyEnqueueSharedQueue(queueID uint32, value *byte, valueSize int) Status {
+func ProxyResolveSharedQueue(vmID *byte, vmIDSize int, name *byte, nameSize int, retID *uint32) Status {
+	st := Status(hostResolveSharedQueue(p(vmID), uint32(vmIDSize), p(name), uint32(nameSize), u32Slot))
+	*retID, slotU32 = slotU32, 0
+	return st
+}
+
+func ProxyDequeueSharedQueue(queueID uint32, retData **byte, retSize *int) Status {
+	st := Status(hostDequeueSharedQueue(queueID, dataSlots[0], dataSlots[1]))
+	takeData(retData, retSize)
+	return st
+}
+
+func ProxyEnqueueSharedQueue(queueID uint32, value *byte, valueSize int) Status {
 	return Status(hostEnqueueSharedQueue(queueID, p(value), uint32(valueSize)))
 }
 
-func (wasmHost) ProxyGetHeaderMapValue(mapType MapType, key *byte, keySize int, retData **byte, retSize *int) Status {
-	var addr, size uint32
-	st := Status(hostGetHeaderMapValue(uint32(mapType), p(key), uint32(keySize), unsafe.Pointer(&addr), unsafe.Pointer(&size)))
-	out(addr, size, retData, retSize)
+func ProxyGetHeaderMapValue(mapType MapType, key *byte, keySize int, retData **byte, retSize *int) Status {
+	st := Status(hostGetHeaderMapValue(uint32(mapType), p(key), uint32(keySize), dataSlots[0], dataSlots[1]))
+	takeData(retData, retSize)
 	return st
 }
 
-func (wasmHost) ProxyAddHeaderMapValue(mapType MapType, key *byte, keySize int, value *byte, valueSize int) Status {
+func ProxyAddHeaderMapValue(mapType MapType, key *byte, keySize int, value *byte, valueSize int) Status {
 	return Status(hostAddHeaderMapValue(uint32(mapType), p(key), uint32(keySize), p(value), uint32(valueSize)))
 }
 
-func (wasmHost) ProxyReplaceHeaderMapValue(mapType MapType, key *byte, keySize int, value *byte, valueSize int) Status {
+func ProxyReplaceHeaderMapValue(mapType MapType, key *byte, keySize int, value *byte, valueSize int) Status {
 	return Status(hostReplaceHeaderMapValue(uint32(mapType), p(key), uint32(keySize), p(value), uint32(valueSize)))
 }
 
-func (wasmHost) ProxyRemoveHeaderMapValue(mapType MapType, key *byte, keySize int) Status {
+func ProxyRemoveHeaderMapValue(mapType MapType, key *byte, keySize int) Status {
 	return Status(hostRemoveHeaderMapValue(uint32(mapType), p(key), uint32(keySize)))
 }
 
-func (wasmHost) ProxyGetHeaderMapPairs(mapType MapType, retData **byte, retSize *int) Status {
-	var addr, size uint32
-	st := Status(hostGetHeaderMapPairs(uint32(mapType), unsafe.Pointer(&addr), unsafe.Pointer(&size)))
-	out(addr, size, retData, retSize)
+func ProxyGetHeaderMapPairs(mapType MapType, retData **byte, retSize *int) Status {
+	st := Status(hostGetHeaderMapPairs(uint32(mapType), dataSlots[0], dataSlots[1]))
+	takeData(retData, retSize)
 	return st
 }
 
-func (wasmHost) ProxySetHeaderMapPairs(mapType MapType, data *byte, size int) Status {
+func ProxySetHeaderMapPairs(mapType MapType, data *byte, size int) Status {
 	return Status(hostSetHeaderMapPairs(uint32(mapType), p(data), uint32(size)))
 }
 
-func (wasmHost) ProxyGetBufferBytes(bufferType BufferType, start, maxSize int, retData **byte, retSize *int) Status {
-	var addr, size uint32
-	st := Status(hostGetBufferBytes(uint32(bufferType), uint32(start), uint32(maxSize), unsafe.Pointer(&addr), unsafe.Pointer(&size)))
-	out(addr, size, retData, retSize)
+func ProxyGetBufferBytes(bufferType BufferType, start, maxSize int, retData **byte, retSize *int) Status {
+	st := Status(hostGetBufferBytes(uint32(bufferType), uint32(start), uint32(maxSize), dataSlots[0], dataSlots[1]))
+	takeData(retData, retSize)
 	return st
 }
 
-func (wasmHost) ProxySetBufferBytes(bufferType BufferType, start, maxSize int, data *byte, size int) Status {
+func ProxySetBufferBytes(bufferType BufferType, start, maxSize int, data *byte, size int) Status {
 	return Status(hostSetBufferBytes(uint32(bufferType), uint32(start), uint32(maxSize), p(data), uint32(size)))
 }
 
-func (wasmHost) ProxyContinueStream(streamType StreamType) Status {
+func ProxyContinueStream(streamType StreamType) Status {
 	return Status(hostContinueStream(uint32(streamType)))
 }
 
-func (wasmHost) ProxyCloseStream(streamType StreamType) Status {
+func ProxyCloseStream(streamType StreamType) Status {
 	return Status(hostCloseStream(uint32(streamType)))
 }
 
-func (wasmHost) ProxyHttpCall(upstream *byte, upstreamSize int, headers *byte, headersSize int, body *byte, bodySize int, trailers *byte, trailersSize int, timeout uint32, retCalloutID *uint32) Status {
-	return Status(hostHttpCall(p(upstream), uint32(upstreamSize), p(headers), uint32(headersSize), p(body), uint32(bodySize), p(trailers), uint32(trailersSize), timeout, unsafe.Pointer(retCalloutID)))
-}
-
-func (wasmHost) ProxyCallForeignFunction(name *byte, nameSize int, param *byte, paramSize int, retData **byte, retSize *int) Status {
-	var addr, size uint32
-	st := Status(hostCallForeignFunction(p(name), uint32(nameSize), p(param), uint32(paramSize), unsafe.Pointer(&addr), unsafe.Pointer(&size)))
-	out(addr, size, retData, retSize)
+func ProxyHttpCall(upstream *byte, upstreamSize int, headers *byte, headersSize int, body *byte, bodySize int, trailers *byte, trailersSize int, timeout uint32, retCalloutID *uint32) Status {
+	st := Status(hostHttpCall(p(upstream), uint32(upstreamSize), p(headers), uint32(headersSize), p(body), uint32(bodySize), p(trailers), uint32(trailersSize), timeout, u32Slot))
+	*retCalloutID, slotU32 = slotU32, 0
 	return st
 }
 
-func (wasmHost) ProxySetTickPeriodMilliseconds(period uint32) Status {
+func ProxyCallForeignFunction(name *byte, nameSize int, param *byte, paramSize int, retData **byte, retSize *int) Status {
+	st := Status(hostCallForeignFunction(p(name), uint32(nameSize), p(param), uint32(paramSize), dataSlots[0], dataSlots[1]))
+	takeData(retData, retSize)
+	return st
+}
+
+func ProxySetTickPeriodMilliseconds(period uint32) Status {
 	return Status(hostSetTickPeriodMilliseconds(period))
 }
 
-func (wasmHost) ProxySetEffectiveContext(contextID uint32) Status {
+func ProxySetEffectiveContext(contextID uint32) Status {
 	return Status(hostSetEffectiveContext(contextID))
 }
 
-func (wasmHost) ProxyDone() Status { return Status(hostDone()) }
+func ProxyDone() Status { return Status(hostDone()) }
 
-func (wasmHost) ProxyDefineMetric(metricType MetricType, name *byte, nameSize int, retID *uint32) Status {
-	return Status(hostDefineMetric(uint32(metricType), p(name), uint32(nameSize), unsafe.Pointer(retID)))
+func ProxyDefineMetric(metricType MetricType, name *byte, nameSize int, retID *uint32) Status {
+	st := Status(hostDefineMetric(uint32(metricType), p(name), uint32(nameSize), u32Slot))
+	*retID, slotU32 = slotU32, 0
+	return st
 }
 
-func (wasmHost) ProxyIncrementMetric(metricID uint32, offset int64) Status {
+func ProxyIncrementMetric(metricID uint32, offset int64) Status {
 	return Status(hostIncrementMetric(metricID, offset))
 }
 
-func (wasmHost) ProxyRecordMetric(metricID uint32, value uint64) Status {
+func ProxyRecordMetric(metricID uint32, value uint64) Status {
 	return Status(hostRecordMetric(metricID, value))
 }
 
-func (wasmHost) ProxyGetMetric(metricID uint32, retValue *uint64) Status {
-	return Status(hostGetMetric(metricID, unsafe.Pointer(retValue)))
+func ProxyGetMetric(metricID uint32, retValue *uint64) Status {
+	st := Status(hostGetMetric(metricID, u64Slot))
+	*retValue, slotU64 = slotU64, 0
+	return st
 }

@@ -41,9 +41,11 @@ type httpContext struct {
 	jwks  *keys.Store
 	now   func() time.Time
 	state filterState
+	spare *spareContexts // where the context goes when its stream is done
 
-	// Kept while the request waits for keys.
+	// Kept while the request waits for keys. req points to reqBuf, reused with the context.
 	req     *request.Request
+	reqBuf  request.Request
 	rule    *rule
 	waiting keys.Waiting // the key entries this request is paused for
 	runs    int
@@ -95,7 +97,8 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 	if err != nil {
 		return f.fail(status.Internal, nil, &counts)
 	}
-	req := request.NewRequest(hs)
+	f.reqBuf.Reset(hs)
+	req := &f.reqBuf
 	f.req = req
 	// Read before sanitize removes the header: it never reaches the upstream.
 	f.debug = f.rt.debug != nil && f.rt.debug.requested(req)
@@ -254,11 +257,15 @@ func (f *httpContext) Resume() {
 	}
 }
 
-// OnHttpStreamDone ends the request's wait for keys, if any. A request that never ran a
-// verification (no rule, CORS bypass) can neither wait nor have a fetch bound to it.
+// OnHttpStreamDone ends the request's wait for keys, if any, and gives the context back for
+// a later request (spareContexts). A request that never ran a verification (no rule, CORS
+// bypass) can neither wait nor have a fetch bound to it.
 func (f *httpContext) OnHttpStreamDone() {
 	if f.jwks != nil && f.runs > 0 {
 		f.jwks.Forget(f)
+	}
+	if f.spare != nil {
+		f.spare.put(f)
 	}
 }
 

@@ -59,10 +59,11 @@ func (vm *vmContext) NewPluginContext(id uint32) types.PluginContext {
 // (jwks) outlive configurations: a new one with the same remote_jwks keeps their keys.
 type pluginContext struct {
 	types.DefaultPluginContext
-	vm   *vmContext
-	rt   *filterConfig
-	m    *metrics.Metrics
-	jwks *keys.Store
+	vm    *vmContext
+	rt    *filterConfig
+	m     *metrics.Metrics
+	jwks  *keys.Store
+	spare spareContexts
 }
 
 // OnPluginStart reads the configuration, parses it, compiles it and swaps it in. Every
@@ -114,7 +115,37 @@ func (pc *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
 func (pc *pluginContext) OnTick() { pc.jwks.OnTick() }
 
 func (pc *pluginContext) NewHttpContext(id uint32) types.HttpContext {
-	return &httpContext{id: id, rt: pc.rt, m: pc.m, jwks: pc.jwks, now: pc.vm.now}
+	f := pc.spare.take()
+	*f = httpContext{id: id, rt: pc.rt, m: pc.m, jwks: pc.jwks, now: pc.vm.now, spare: &pc.spare,
+		trace: f.trace, reqBuf: f.reqBuf}
+	f.reqBuf.Reset(nil) // keeps only the capacity of its lists
+	return f
+}
+
+// spareContexts keeps the stream contexts of finished requests for the next ones: a stream
+// context is the largest allocation of a request (about half a KiB with the verification
+// state it holds by value), and allocating costs far more in wasm than clearing. A context
+// is put back when its stream is done (proxy_on_log, the last callback that reaches the
+// filter; proxy_on_done and proxy_on_delete only drop the SDK's reference), and cleared
+// when taken, so nothing of one request reaches the next. At most maxSpareContexts wait.
+type spareContexts struct{ free []*httpContext }
+
+const maxSpareContexts = 64
+
+func (s *spareContexts) take() *httpContext {
+	if n := len(s.free); n > 0 {
+		f := s.free[n-1]
+		s.free[n-1] = nil
+		s.free = s.free[:n-1]
+		return f
+	}
+	return &httpContext{}
+}
+
+func (s *spareContexts) put(f *httpContext) {
+	if len(s.free) < maxSpareContexts {
+		s.free = append(s.free, f)
+	}
 }
 
 // vmIDEmpty reports whether the host says the plugin's vm_id is empty; a host that does not

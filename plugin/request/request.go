@@ -27,6 +27,12 @@ type queryParam struct{ name, value string }
 
 func NewRequest(headers [][2]string) *Request { return &Request{Headers: headers} }
 
+// Reset makes r a new request with headers, keeping the capacity of its query and cookie
+// lists for reuse.
+func (r *Request) Reset(headers [][2]string) {
+	*r = Request{Headers: headers, rawQuery: r.rawQuery[:0], decodedQuery: r.decodedQuery[:0], cookies: r.cookies[:0]}
+}
+
 // Header returns the value of name (lower case) and whether it is present. Several lines of
 // one header are joined with "," as Envoy's HeaderUtility::getAllOfHeaderAsString does.
 func (r *Request) Header(name string) (string, bool) {
