@@ -51,11 +51,12 @@ func exportOnMemoryAllocate(size uint32) uint32 {
 // returned turns an address the host wrote into a Go pointer and releases the pins. From
 // here on the SDK's own references keep the buffer alive.
 func returned(addr uint32) *byte {
-	defer unpin()
-	if addr == 0 {
-		return nil
+	var b *byte
+	if addr != 0 {
+		b = (*byte)(unsafe.Pointer(uintptr(addr)))
 	}
-	return (*byte)(unsafe.Pointer(uintptr(addr)))
+	unpin()
+	return b
 }
 
 func unpin() {
