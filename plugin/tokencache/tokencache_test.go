@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"testing"
@@ -104,5 +105,20 @@ func TestUndecodableRecordIsAMiss(t *testing.T) {
 	}
 	if err := c.set(slotKey(&d), []byte("x"), 1); err == nil {
 		t.Fatal("fake accepted a stale cas")
+	}
+}
+
+// TestSumIsSHA256OfConfigAndToken: the digest is SHA-256 over the configuration's digest and
+// the token, whatever the token's length against the chunk the token is copied through.
+func TestSumIsSHA256OfConfigAndToken(t *testing.T) {
+	config := []byte(`{"providers":{}}`)
+	c := New(config)
+	cd := sha256.Sum256(config)
+	for _, n := range []int{0, 1, 255, 256, 257, 512, 1000, 4096} {
+		tok := strings.Repeat("a.b-", n/4+1)[:n]
+		want := sha256.Sum256(append(cd[:], tok...))
+		if got := c.Sum(tok); got != Digest(want) {
+			t.Errorf("length %d: digest %x, want %x", n, got, want)
+		}
 	}
 }
