@@ -4,6 +4,8 @@ GO        ?= go
 TINYGO    ?= tinygo
 BUILD     := build
 WASM      := $(BUILD)/jwt-authn.wasm
+# the same module with its symbol table and DWARF kept (no -s -w): function names for make profile
+WASM_SYMBOLS := $(BUILD)/jwt-authn-symbols.wasm
 EMULATOR  := $(BUILD)/jwt-emulator
 # make run's launcher, the demo identity provider, and the token minting command
 DEMO_BINS := $(BUILD)/demo $(BUILD)/demo-idp $(BUILD)/jwt-mint
@@ -19,7 +21,7 @@ GJSON_COPY := $(BUILD)/gjson
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all build build-wasm build-emulator build-migrate build-tinygo test vet bench bench-all bench-wasm fuzz soak clean run build-demo image push
+.PHONY: all build build-wasm build-wasm-symbols profile build-emulator build-migrate build-tinygo test vet bench bench-all bench-wasm fuzz soak clean run build-demo image push
 
 all: build
 
@@ -44,6 +46,12 @@ $(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go Makefile
 
 $(WASM): $(WASM_WORK) $(GO_SRC)
 	GOWORK=$(abspath $(WASM_WORK)) GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ .
+	@printf 'built %s: %s bytes\n' $@ $$(wc -c < $@)
+
+build-wasm-symbols: $(WASM_SYMBOLS)
+
+$(WASM_SYMBOLS): $(WASM_WORK) $(GO_SRC)
+	GOWORK=$(abspath $(WASM_WORK)) GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ .
 	@printf 'built %s: %s bytes\n' $@ $$(wc -c < $@)
 
 build-emulator: $(EMULATOR)
@@ -141,6 +149,15 @@ bench: build
 		-host $(BENCH_OUT)/host.txt -native $(BENCH_OUT)/native.txt \
 		-load-before $(BENCH_OUT)/load-before -load-after $(BENCH_OUT)/load-after \
 		-commit "$$(git describe --always --dirty 2>/dev/null || echo unknown)"
+
+# make profile: where one request's time goes in the wasm, by function (testing/host/funcprof.go),
+# on build/jwt-authn-symbols.wasm. SCENARIO is one of pass, missing, cached, shared, uncached-rs256
+# (BenchmarkJWTRequest's configurations); PROFILEFLAGS adds e.g. -profile.top=40 -profile.match=verifier.
+SCENARIO ?= cached
+
+profile: $(WASM) $(WASM_SYMBOLS)
+	$(TEST_ENV) JWT_WASM_SYMBOLS=$(abspath $(WASM_SYMBOLS)) $(GO) test -count=1 -run '^TestProfileScenario$$' -v \
+		./testing/host/ -args -profile=$(SCENARIO) $(PROFILEFLAGS)
 
 # make soak: a million requests through the shipped module across 4 VMs (valid, cached, forged,
 # missing and rotating-key tokens; every answer checked; memory and verifications reported).
