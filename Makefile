@@ -100,9 +100,9 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './$(BUILD)/*'))" || { gofmt -l .; echo 'gofmt: files above need formatting'; exit 1; }
 
 # make test: the README's test command (CI runs it through .ci/run).
-#  1. the wasm soaks and the timer-crash test without the race detector, which also fills the
-#     wazero compilation cache that the -race run then reuses (compiling the module under -race
-#     is slow);
+#  1. the wasm soaks, the timer-crash test and the function profiler's test without the race
+#     detector, which also fills the wazero compilation cache that the -race run then reuses
+#     (compiling the module under -race is slow; the profiler's module is never cached);
 #  2. every test with -race: each behaviour test runs natively and on the wasm;
 #  3. the full 10k-case differential test against go-jose (the -race run uses fewer cases);
 #  4. a short run of every fuzz target.
@@ -119,7 +119,7 @@ TEST_FUZZTIME ?= 15s
 FUZZTIME  ?= 10m
 
 test: build vet
-	$(TEST_ENV) $(GO) test -count=1 -run 'Soak|RuntimeTimer' ./testing/host/
+	$(TEST_ENV) $(GO) test -count=1 -run 'Soak|RuntimeTimer|FuncProfiler' ./testing/host/
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run '^TestDifferentialGoJose$$' ./verifier/
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)

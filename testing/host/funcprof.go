@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -135,16 +136,22 @@ var funcPrefixes = []string{
 	"github.com_",
 }
 
-// ShortFuncName is a guest function's debug name without its module name ("") and without the module path of this
-// project, the SDK or another github.com module: "plugin.__httpContext_.decide".
+// pointerMethod is a method on a pointer receiver as Go's linker names it in wasm, where
+// "(*T)" became "__T_".
+var pointerMethod = regexp.MustCompile(`\.__([A-Za-z0-9]+)_\.`)
+
+// ShortFuncName is a guest function's debug name without its module name (""), without the
+// module path of this project, the SDK or another github.com module, and with a pointer
+// receiver written as in Go: "plugin.(*httpContext).decide".
 func ShortFuncName(debugName string) string {
 	name := strings.TrimPrefix(debugName, ".") // the guest's module name is ""
 	for _, prefix := range funcPrefixes {
 		if strings.HasPrefix(name, prefix) {
-			return name[len(prefix):]
+			name = name[len(prefix):]
+			break
 		}
 	}
-	return name
+	return pointerMethod.ReplaceAllString(name, ".(*$1).")
 }
 
 // SetRecording switches recording on or off. Calls already running when it is switched on are

@@ -223,10 +223,12 @@ func TestFuncProfiler(t *testing.T) {
 
 func TestShortFuncName(t *testing.T) {
 	for in, want := range map[string]string{
-		".github.com_proxy_wasm_jwt_proxy_wasm_jwt_plugin.__httpContext_.decide": "plugin.__httpContext_.decide",
-		".github.com_tetratelabs_proxy_wasm_go_sdk_proxywasm.GetHttpRequestHeader": "proxywasm.GetHttpRequestHeader",
-		".github.com_tidwall_gjson.Get":                                            "tidwall_gjson.Get",
-		".runtime.mallocgc":                                                        "runtime.mallocgc",
+		".github.com_proxy_wasm_jwt_proxy_wasm_jwt_plugin.__httpContext_.decide":                     "plugin.(*httpContext).decide",
+		".github.com_tetratelabs_proxy_wasm_go_sdk_proxywasm.GetHttpRequestHeader":                   "proxywasm.GetHttpRequestHeader",
+		".github.com_tidwall_gjson.Get":                                                              "tidwall_gjson.Get",
+		".runtime.mallocgc":                                                                          "runtime.mallocgc",
+		".github.com_proxy_wasm_jwt_proxy_wasm_jwt_plugin_keys.__Store_.Forget":                      "plugin_keys.(*Store).Forget",
+		".github.com_proxy_wasm_jwt_proxy_wasm_jwt_plugin.__httpContext_.OnHttpRequestHeaders.func1": "plugin.(*httpContext).OnHttpRequestHeaders.func1",
 	} {
 		if got := host.ShortFuncName(in); got != want {
 			t.Errorf("ShortFuncName(%q) = %q, want %q", in, got, want)
