@@ -43,12 +43,13 @@ type FuncProfiler struct {
 	// roots is the time spent in listened calls entered from outside any other listened call
 	// while recording, and wall the time spent recording: the report's totals.
 	roots, wall time.Duration
+	walks       time.Duration // of the allocation sites' stacks, inside the roots' time
 	since       time.Duration // when recording last started
 }
 
 type funcStat struct {
 	name, debugName   string
-	calls             uint64
+	calls, callees    uint64 // callees: the listened calls it made
 	inclusive, self   time.Duration
 	active            int // calls of it on the stack, so a recursive call's time counts once
 	allocSite, always bool
@@ -58,6 +59,7 @@ type profFrame struct {
 	id          int
 	start       time.Duration
 	children    time.Duration
+	callees     uint64
 	recordingAt bool // recording when the call started: only such calls are recorded
 }
 
@@ -100,7 +102,10 @@ func (p *FuncProfiler) NewFunctionListener(def api.FunctionDefinition) experimen
 	case proxyExport(def) != "":
 		return &funcListener{p: p, id: p.funcID(proxyExport(def), debug, true)}
 	case p.allocSites && debug == mallocName:
-		return &funcListener{p: p, id: -1, alloc: true}
+		// id is the row of calls made while not recording, which are never recorded
+		id := p.funcID("runtime.mallocgc", debug, false)
+		p.funcs[id].allocSite = true
+		return &funcListener{p: p, id: id, alloc: true}
 	case p.match != nil && p.match(debug):
 		return &funcListener{p: p, id: p.funcID(ShortFuncName(debug), debug, false)}
 	}
@@ -173,9 +178,9 @@ func (p *FuncProfiler) SetRecording(on bool) {
 func (p *FuncProfiler) Reset() {
 	for i := range p.funcs {
 		f := &p.funcs[i]
-		f.calls, f.inclusive, f.self = 0, 0, 0
+		f.calls, f.callees, f.inclusive, f.self = 0, 0, 0, 0
 	}
-	p.roots, p.wall = 0, 0
+	p.roots, p.wall, p.walks = 0, 0, 0
 	if p.recording {
 		p.since = p.now()
 	}
@@ -185,7 +190,7 @@ func (p *FuncProfiler) now() time.Duration { return time.Since(p.base) }
 
 type funcListener struct {
 	p     *FuncProfiler
-	id    int  // index in p.funcs; -1 for mallocgc, whose row depends on the caller
+	id    int  // index in p.funcs
 	alloc bool // runtime.mallocgc, recorded by allocation site
 }
 
@@ -193,8 +198,16 @@ type funcListener struct {
 func (l *funcListener) Before(_ context.Context, _ api.Module, _ api.FunctionDefinition, _ []uint64, stack experimental.StackIterator) {
 	p := l.p
 	id := l.id
-	if l.alloc {
+	if l.alloc && p.recording {
+		// The walk up the stack takes about a microsecond: time of the profiler, not of the
+		// caller, whose self time it would otherwise inflate.
+		t0 := p.now()
 		id = p.allocSite(stack)
+		if n := len(p.stack); n > 0 {
+			w := p.now() - t0
+			p.stack[n-1].children += w
+			p.walks += w
+		}
 	}
 	p.funcs[id].active++
 	p.stack = append(p.stack, profFrame{id: id, recordingAt: p.recording, start: p.now()})
@@ -237,6 +250,7 @@ func (p *FuncProfiler) pop() {
 	d := p.now() - fr.start
 	if n > 0 {
 		p.stack[n-1].children += d
+		p.stack[n-1].callees++
 	}
 	f := &p.funcs[fr.id]
 	f.active--
@@ -244,6 +258,7 @@ func (p *FuncProfiler) pop() {
 		return
 	}
 	f.calls++
+	f.callees += fr.callees
 	f.self += d - fr.children
 	if f.active == 0 {
 		f.inclusive += d
@@ -259,6 +274,7 @@ type FuncProfileRow struct {
 	// "runtime.mallocgc < caller" for an allocation site; DebugName is wazero's name.
 	Name, DebugName string
 	Calls           uint64
+	Callees         uint64 // listened calls made by it, each with its listener overhead in Self
 	Inclusive, Self time.Duration
 	// Always is set for the functions listened whatever the predicate (proxy_on_* exports,
 	// host functions); AllocSite for the mallocgc rows.
@@ -272,7 +288,7 @@ func (p *FuncProfiler) Rows() []FuncProfileRow {
 		if f.calls == 0 {
 			continue
 		}
-		rows = append(rows, FuncProfileRow{Name: f.name, DebugName: f.debugName, Calls: f.calls,
+		rows = append(rows, FuncProfileRow{Name: f.name, DebugName: f.debugName, Calls: f.calls, Callees: f.callees,
 			Inclusive: f.inclusive, Self: f.self, Always: f.always, AllocSite: f.allocSite})
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
@@ -286,7 +302,16 @@ func (p *FuncProfiler) Rows() []FuncProfileRow {
 
 // RootTime is the time spent recording in listened calls that no other listened call made:
 // the sum of every row's self time.
-func (p *FuncProfiler) RootTime() time.Duration { return p.roots }
+func (p *FuncProfiler) RootTime() time.Duration { return p.roots - p.walks }
+
+// Calls is the number of listened calls recorded.
+func (p *FuncProfiler) Calls() uint64 {
+	var n uint64
+	for _, f := range p.funcs {
+		n += f.calls
+	}
+	return n
+}
 
 // Wall is the time spent recording (SetRecording on until off).
 func (p *FuncProfiler) Wall() time.Duration {
@@ -304,25 +329,23 @@ func (p *FuncProfiler) WriteReport(w io.Writer, requests, top int) error {
 	}
 	rows := p.Rows()
 	n := float64(requests)
-	var calls uint64
-	for _, r := range rows {
-		calls += r.Calls
-	}
+	calls := p.Calls()
 	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / n }
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d requests: %.0f ns/request wall, %.0f ns/request in listened calls, %.1f listened calls/request\n",
-		requests, per(p.Wall()), per(p.roots), float64(calls)/n)
-	fmt.Fprintf(&b, "%12s %6s %12s %10s  %s\n", "self ns/req", "self%", "incl ns/req", "calls/req", "function")
+		requests, per(p.Wall()), per(p.RootTime()), float64(calls)/n)
+	fmt.Fprintf(&b, "%12s %6s %12s %10s %12s  %s\n", "self ns/req", "self%", "incl ns/req", "calls/req", "callees/req", "function")
 	for i, r := range rows {
 		if top > 0 && i == top {
 			fmt.Fprintf(&b, "... %d more rows\n", len(rows)-top)
 			break
 		}
 		share := 0.0
-		if p.roots > 0 {
-			share = 100 * float64(r.Self) / float64(p.roots)
+		if root := p.RootTime(); root > 0 {
+			share = 100 * float64(r.Self) / float64(root)
 		}
-		fmt.Fprintf(&b, "%12.0f %5.1f%% %12.0f %10.2f  %s\n", per(r.Self), share, per(r.Inclusive), float64(r.Calls)/n, r.Name)
+		fmt.Fprintf(&b, "%12.0f %5.1f%% %12.0f %10.2f %12.2f  %s\n", per(r.Self), share, per(r.Inclusive),
+			float64(r.Calls)/n, float64(r.Callees)/n, r.Name)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

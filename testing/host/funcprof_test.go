@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/wasmbuild"
@@ -105,12 +106,28 @@ func TestProfileScenario(t *testing.T) {
 	if err := h.Err(); err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("scenario %s (log level %d), functions matching %s listened; warm-up %d requests\n",
+	fmt.Printf("scenario %s (log level %s), functions matching %s listened; warm-up %d requests\n",
 		*profileScenario, s.level, *profileMatch, warm)
 	fmt.Printf("linear memory: %d bytes before the profiled requests, %d after\n", before[0], h.MemorySizes()[0])
 	if err := p.WriteReport(os.Stdout, *profileRequests, *profileTop); err != nil {
 		t.Fatal(err)
 	}
+
+	// The same requests through the shipped module, unlistened: what the listeners cost.
+	plain := start(t, shippedModule(t), s.options())
+	next = s.sender(t, plain)
+	warmUp(plain, next)
+	t0 := time.Now()
+	for range *profileRequests {
+		next()
+	}
+	unlistened := time.Since(t0) / time.Duration(*profileRequests)
+	profiled := p.Wall() / time.Duration(*profileRequests)
+	fmt.Printf("unlistened (build/jwt-authn.wasm): %d ns/request; the listeners cost %d ns/request", unlistened.Nanoseconds(), (profiled - unlistened).Nanoseconds())
+	if calls := p.Calls(); calls > 0 {
+		fmt.Printf(", %.0f ns per listened call", float64(profiled-unlistened)*float64(*profileRequests)/float64(calls))
+	}
+	fmt.Println()
 }
 
 // TestFuncProfiler profiles the pass-through scenario through the shipped module's sources
@@ -179,6 +196,16 @@ func TestFuncProfiler(t *testing.T) {
 	}
 	if pluginRows == 0 {
 		t.Errorf("no function of the plugin package recorded: %v", rows)
+	}
+	var callees, exportCalls uint64
+	for _, r := range rows {
+		callees += r.Callees
+		if strings.HasPrefix(r.Name, "proxy_on_") {
+			exportCalls += r.Calls
+		}
+	}
+	if calls := p.Calls(); callees >= calls || callees < calls-exportCalls {
+		t.Errorf("%d listened calls made by listened functions, of %d calls (%d of exports)", callees, calls, exportCalls)
 	}
 	if selfSum != int64(p.RootTime()) {
 		t.Errorf("self times add up to %v, listened roots took %v", selfSum, p.RootTime())
