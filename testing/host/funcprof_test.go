@@ -142,7 +142,11 @@ func TestFuncProfiler(t *testing.T) {
 	match := func(name string) bool { return strings.HasPrefix(name, "."+plugin) }
 	p := host.NewFuncProfiler(host.FuncProfileOptions{Match: match, AllocSites: true})
 	s := rsaPassScenario(t, loadVectors(t, "jvl-rsa-rs256"))
-	h := start(t, compileProfiled(t, p), s.options())
+	m := compileProfiled(t, p)
+	if got, want := fmt.Sprint(m.Imports()), fmt.Sprint(shippedModule(t).Imports()); got != want {
+		t.Fatalf("the module with symbols imports %s, the shipped module %s", got, want)
+	}
+	h := start(t, m, s.options())
 	next := s.sender(t, h)
 	for range 100 {
 		next()
@@ -260,5 +264,58 @@ func TestShortFuncName(t *testing.T) {
 		if got := host.ShortFuncName(in); got != want {
 			t.Errorf("ShortFuncName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestFuncProfilerAfterTrap: a call that ends in a trap (a Go panic in the probe module) leaves
+// the profiler's stack as it found it, so the next host's calls are timed as before.
+func TestFuncProfilerAfterTrap(t *testing.T) {
+	if raceEnabled {
+		t.Skip("compiling a module uncached under -race is slow; make test runs this test without -race")
+	}
+	bin, err := buildProbe(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := host.NewFuncProfiler(host.FuncProfileOptions{Match: func(name string) bool { return strings.HasPrefix(name, ".main.") }})
+	m, err := host.CompileProfiled(context.Background(), wasm, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(context.Background()) })
+
+	p.SetRecording(true)
+	failed := start(t, m, host.Options{VMs: 1, PluginConfig: []byte("panic")})
+	s := failed.NewStream(host.StreamOptions{})
+	s.SendRequestHeaders(get("/"), true)
+	s.Done()
+	if len(failed.Failures()) != 1 {
+		t.Fatalf("the probe did not trap: %v", failed.Err())
+	}
+	if p.Calls() == 0 || p.Rows()[0].Calls == 0 {
+		t.Fatal("nothing recorded before the trap")
+	}
+
+	p.Reset()
+	h := start(t, m, host.Options{VMs: 1})
+	const requests = 20
+	for range requests {
+		status(h, get("/"), [][2]string{{":status", "200"}})
+	}
+	var selfSum time.Duration
+	byName := map[string]host.FuncProfileRow{}
+	for _, r := range p.Rows() {
+		selfSum += r.Self
+		byName[r.Name] = r
+	}
+	if got := byName["proxy_on_request_headers"].Calls; got != requests {
+		t.Errorf("proxy_on_request_headers: %d calls for %d requests", got, requests)
+	}
+	if selfSum != p.RootTime() || selfSum <= 0 {
+		t.Errorf("self times add up to %v, listened roots took %v", selfSum, p.RootTime())
 	}
 }
