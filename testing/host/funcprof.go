@@ -244,7 +244,7 @@ func (l *funcListener) Abort(context.Context, api.Module, api.FunctionDefinition
 func (p *FuncProfiler) pop() {
 	n := len(p.stack) - 1
 	if n < 0 {
-		return // listened calls that started before the profiler saw them cannot end here
+		return // an After without its Before: wazero pairs them, but never panic the VM over it
 	}
 	fr := p.stack[n]
 	p.stack = p.stack[:n]
