@@ -4,6 +4,8 @@ GO        ?= go
 TINYGO    ?= tinygo
 BUILD     := build
 WASM      := $(BUILD)/jwt-authn.wasm
+# the same module with its symbol table and DWARF kept (no -s -w): function names for make profile
+WASM_SYMBOLS := $(BUILD)/jwt-authn-symbols.wasm
 EMULATOR  := $(BUILD)/jwt-emulator
 # make run's launcher, the demo identity provider, and the token minting command
 DEMO_BINS := $(BUILD)/demo $(BUILD)/demo-idp $(BUILD)/jwt-mint
@@ -19,7 +21,7 @@ GJSON_COPY := $(BUILD)/gjson
 WASM_WORK := $(BUILD)/go.work
 GO_SRC    := $(shell find . -name '*.go' -not -path './$(BUILD)/*' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: all build build-wasm build-emulator build-migrate build-tinygo test vet bench bench-all bench-wasm fuzz soak clean run build-demo image push
+.PHONY: all build build-wasm build-wasm-symbols profile build-emulator build-migrate build-tinygo test vet bench bench-all bench-wasm fuzz soak clean run build-demo image push
 
 all: build
 
@@ -45,6 +47,12 @@ $(WASM_WORK): go.mod go.sum _sdkglue/abi_wasip1.go Makefile
 
 $(WASM): $(WASM_WORK) $(GO_SRC)
 	GOWORK=$(abspath $(WASM_WORK)) GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ .
+	@printf 'built %s: %s bytes\n' $@ $$(wc -c < $@)
+
+build-wasm-symbols: $(WASM_SYMBOLS)
+
+$(WASM_SYMBOLS): $(WASM_WORK) $(GO_SRC)
+	GOWORK=$(abspath $(WASM_WORK)) GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ .
 	@printf 'built %s: %s bytes\n' $@ $$(wc -c < $@)
 
 build-emulator: $(EMULATOR)
@@ -93,9 +101,9 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './$(BUILD)/*'))" || { gofmt -l .; echo 'gofmt: files above need formatting'; exit 1; }
 
 # make test: the README's test command (CI runs it through .ci/run).
-#  1. the wasm soaks and the timer-crash test without the race detector, which also fills the
-#     wazero compilation cache that the -race run then reuses (compiling the module under -race
-#     is slow);
+#  1. the wasm soaks, the timer-crash test and the function profiler's test without the race
+#     detector, which also fills the wazero compilation cache that the -race run then reuses
+#     (compiling the module under -race is slow; the profiler's module is never cached);
 #  2. every test with -race: each behaviour test runs natively and on the wasm;
 #  3. the full 10k-case differential test against go-jose (the -race run uses fewer cases);
 #  4. a short run of every fuzz target.
@@ -112,7 +120,7 @@ TEST_FUZZTIME ?= 15s
 FUZZTIME  ?= 10m
 
 test: build vet
-	$(TEST_ENV) $(GO) test -count=1 -run 'Soak|RuntimeTimer' ./testing/host/
+	$(TEST_ENV) $(GO) test -count=1 -run 'Soak|RuntimeTimer|FuncProfiler' ./testing/host/
 	$(TEST_ENV) $(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run '^TestDifferentialGoJose$$' ./verifier/
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
@@ -142,6 +150,15 @@ bench: build
 		-host $(BENCH_OUT)/host.txt -native $(BENCH_OUT)/native.txt \
 		-load-before $(BENCH_OUT)/load-before -load-after $(BENCH_OUT)/load-after \
 		-commit "$$(git describe --always --dirty 2>/dev/null || echo unknown)"
+
+# make profile: where one request's time goes in the wasm, by function (testing/host/funcprof.go),
+# on build/jwt-authn-symbols.wasm. SCENARIO is one of pass, missing, cached, shared, uncached-rs256
+# (BenchmarkJWTRequest's configurations); PROFILEFLAGS adds e.g. -profile.top=40 -profile.match=verifier.
+SCENARIO ?= cached
+
+profile: $(WASM) $(WASM_SYMBOLS)
+	$(TEST_ENV) JWT_WASM_SYMBOLS=$(abspath $(WASM_SYMBOLS)) $(GO) test -count=1 -run '^TestProfileScenario$$' -v \
+		./testing/host/ -args -profile=$(SCENARIO) $(PROFILEFLAGS)
 
 # make soak: a million requests through the shipped module across 4 VMs (valid, cached, forged,
 # missing and rotating-key tokens; every answer checked; memory and verifications reported).

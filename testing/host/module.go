@@ -47,8 +47,12 @@ func compilationCache() wazero.CompilationCache {
 // Compile validates and compiles a module. It does not check the imports against a profile:
 // Start does, because the profile belongs to the host.
 func Compile(ctx context.Context, wasm []byte) (*Module, error) {
+	return compile(ctx, wasm, compilationCache())
+}
+
+// compile is Compile with the compilation cache given (nil: none).
+func compile(ctx context.Context, wasm []byte, cache wazero.CompilationCache) (*Module, error) {
 	cfg := wazero.NewRuntimeConfig().WithMemoryLimitPages(maxMemoryPages)
-	cache := compilationCache()
 	if cache != nil {
 		cfg = cfg.WithCompilationCache(cache)
 	}

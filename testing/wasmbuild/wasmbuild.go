@@ -16,6 +16,10 @@
 //     stale. The Go build cache makes a rebuild after a small edit quick. Test processes
 //     running at once (`go test ./...` starts one per package) take turns through a lock
 //     file, so one builds and the others find the module fresh.
+//
+// [SymbolsPath] is the same for build/jwt-authn-symbols.wasm ($JWT_WASM_SYMBOLS, make
+// build-wasm-symbols): the module built from the same inputs with its function names kept, for
+// the function profiler of testing/host.
 package wasmbuild
 
 import (
@@ -44,7 +48,14 @@ const (
 	lockFile = ".wasm-build.lock"
 )
 
-var resolved struct {
+// The make targets that build the module and the module with its symbols (WASM_SYMBOLS).
+const (
+	moduleTarget  = "build-wasm"
+	symbolsFile   = "jwt-authn-symbols.wasm"
+	symbolsTarget = "build-wasm-symbols"
+)
+
+var resolved, resolvedSymbols struct {
 	once sync.Once
 	path string
 	err  error
@@ -58,19 +69,31 @@ func Path() (string, error) {
 	return resolved.path, resolved.err
 }
 
-func resolve() (string, error) {
+// SymbolsPath is Path for the module with its function names (make build-wasm-symbols):
+// $JWT_WASM_SYMBOLS if it is fresh, else build/jwt-authn-symbols.wasm under the module root,
+// built first if needed.
+func SymbolsPath() (string, error) {
+	resolvedSymbols.once.Do(func() {
+		resolvedSymbols.path, resolvedSymbols.err = resolveFile("JWT_WASM_SYMBOLS", symbolsFile, symbolsTarget)
+	})
+	return resolvedSymbols.path, resolvedSymbols.err
+}
+
+func resolve() (string, error) { return resolveFile("JWT_WASM", moduleFile, moduleTarget) }
+
+func resolveFile(env, file, target string) (string, error) {
 	root, err := ModuleRoot()
 	if err != nil {
 		return "", err
 	}
-	if p := os.Getenv("JWT_WASM"); p != "" {
+	if p := os.Getenv(env); p != "" {
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			return "", err
 		}
-		return abs, CheckFresh(root, abs)
+		return abs, checkFresh(root, abs, target)
 	}
-	return EnsureBuilt(root, filepath.Join(root, "build"))
+	return ensureBuilt(root, filepath.Join(root, "build"), file, target)
 }
 
 // ModuleRoot is the first directory above the working directory that holds go.mod.
@@ -94,19 +117,26 @@ func ModuleRoot() (string, error) {
 // StaleError says which input is newer than the module.
 type StaleError struct {
 	Module, Input string
+	target        string // the make target that rebuilds it; build-wasm when empty
 }
 
 func (e *StaleError) Error() string {
-	return fmt.Sprintf("wasm module %s is older than %s: run make build-wasm", e.Module, e.Input)
+	target := e.target
+	if target == "" {
+		target = moduleTarget
+	}
+	return fmt.Sprintf("wasm module %s is older than %s: run make %s", e.Module, e.Input, target)
 }
 
 // CheckFresh returns nil when module exists and no input under root is newer than it; a
 // *StaleError when one is; another error when the module is missing or the inputs cannot be
 // listed.
-func CheckFresh(root, module string) error {
+func CheckFresh(root, module string) error { return checkFresh(root, module, moduleTarget) }
+
+func checkFresh(root, module, target string) error {
 	st, err := os.Stat(module)
 	if err != nil {
-		return fmt.Errorf("%w (run make build-wasm, or set JWT_WASM)", err)
+		return fmt.Errorf("%w (run make %s)", err, target)
 	}
 	in, err := Inputs(root)
 	if err != nil {
@@ -118,7 +148,7 @@ func CheckFresh(root, module string) error {
 			return fmt.Errorf("wasmbuild: input %s: %w", f, err)
 		}
 		if fi.ModTime().After(st.ModTime()) {
-			return &StaleError{Module: module, Input: f}
+			return &StaleError{Module: module, Input: f, target: target}
 		}
 	}
 	return nil
@@ -174,16 +204,21 @@ func Inputs(root string) ([]string, error) {
 // EnsureBuilt returns outDir/jwt-authn.wasm, built from root first when missing or stale.
 // Concurrent callers, in this process or others, build it once.
 func EnsureBuilt(root, outDir string) (string, error) {
+	return ensureBuilt(root, outDir, moduleFile, moduleTarget)
+}
+
+// ensureBuilt is EnsureBuilt for outDir/file, which make target builds.
+func ensureBuilt(root, outDir, file, target string) (string, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return "", err
 	}
-	module := filepath.Join(outDir, moduleFile)
+	module := filepath.Join(outDir, file)
 	unlock, err := lock(filepath.Join(outDir, lockFile))
 	if err != nil {
 		return "", fmt.Errorf("wasmbuild: lock: %w", err)
 	}
 	defer unlock()
-	err = CheckFresh(root, module)
+	err = checkFresh(root, module, target)
 	var stale *StaleError
 	switch {
 	case err == nil:
@@ -192,25 +227,27 @@ func EnsureBuilt(root, outDir string) (string, error) {
 	default:
 		return "", err
 	}
-	if err := Build(root, outDir); err != nil {
+	if err := build(root, outDir, target); err != nil {
 		return "", err
 	}
-	return module, CheckFresh(root, module)
+	return module, checkFresh(root, module, target)
 }
 
 // Build builds outDir/jwt-authn.wasm from root with `make build-wasm`, outDir standing for
 // the Makefile's build directory. The Makefile is the one description of how the module is
 // built (the SDK copy with the glue, the patched gjson, the flags): a second description here
 // would drift from it, and tests would load a module built unlike the shipped one.
-func Build(root, outDir string) error {
+func Build(root, outDir string) error { return build(root, outDir, moduleTarget) }
+
+func build(root, outDir, target string) error {
 	abs, err := filepath.Abs(outDir)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("make", "--no-print-directory", "BUILD="+abs, "GO="+goTool(), "build-wasm")
+	cmd := exec.Command("make", "--no-print-directory", "BUILD="+abs, "GO="+goTool(), target)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("wasmbuild: make build-wasm: %v\n%s", err, out)
+		return fmt.Errorf("wasmbuild: make %s: %v\n%s", target, err, out)
 	}
 	return nil
 }

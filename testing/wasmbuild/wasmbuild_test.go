@@ -165,3 +165,19 @@ func TestEnsureBuiltBuildsAsMakeDoes(t *testing.T) {
 		t.Fatalf("after the rebuild: %v", err)
 	}
 }
+
+// TestSymbolsPathRefusesAStaleModule: $JWT_WASM_SYMBOLS older than the sources is refused,
+// with the make target that rebuilds it.
+func TestSymbolsPathRefusesAStaleModule(t *testing.T) {
+	module := filepath.Join(t.TempDir(), "jwt-authn-symbols.wasm")
+	if err := os.WriteFile(module, []byte("\x00asm"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	setTime(t, module, time.Unix(0, 0))
+	t.Setenv("JWT_WASM_SYMBOLS", module)
+	_, err := wasmbuild.SymbolsPath()
+	var stale *wasmbuild.StaleError
+	if !errors.As(err, &stale) || stale.Module != module || !strings.Contains(err.Error(), "run make build-wasm-symbols") {
+		t.Fatalf("SymbolsPath with a module of 1970: %v", err)
+	}
+}
