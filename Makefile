@@ -142,7 +142,7 @@ BENCH_OUT  := $(BUILD)/bench
 bench: build
 	@mkdir -p $(BENCH_OUT)
 	@uptime > $(BENCH_OUT)/load-before
-	$(TEST_ENV) $(GO) test -run '^$$' -bench '^Benchmark(RequestHostOnly|Request|VMStart|JWTRequest)$$' \
+	$(TEST_ENV) $(GO) test -run '^$$' -bench '^Benchmark(RequestHostOnly|RequestSDKFloor|Request|VMStart|JWTRequest)$$' \
 		-count=$(BENCHCOUNT) ./testing/host/ | tee $(BENCH_OUT)/host.txt
 	$(GO) test -run '^$$' -bench '^BenchmarkVerifier$$' -benchmem -count=$(BENCHCOUNT) ./verifier/ | tee $(BENCH_OUT)/native.txt
 	@uptime > $(BENCH_OUT)/load-after

@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/host"
+	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/testing/wasmbuild"
 )
 
 // BenchmarkCompile is compiling the shipped module without the compilation cache.
@@ -113,4 +117,72 @@ func warmUp(h *host.Host, send func()) int {
 		stable++
 	}
 	return n
+}
+
+// BenchmarkRequestSDKFloor is the NoRuleMatched request through testdata/sdkfloor, a module
+// built as the shipped one is but doing nothing of its own: "nothing" creates the stream
+// context only, "read-headers" also reads the request headers once. Between the host floor
+// and the filter's pass-through, it shows what standard Go and the SDK cost per request
+// before the filter's own work (BENCHMARKS.md, "Where the time goes").
+func BenchmarkRequestSDKFloor(b *testing.B) {
+	mod := sdkFloorModule(b)
+	for _, config := range []string{"nothing", "read-headers"} {
+		b.Run(config, func(b *testing.B) {
+			h := start(b, mod, host.Options{VMs: 1, PluginConfig: []byte(config), LogLevel: host.LogInfo})
+			req, resp := append(get("/health"), [2]string{"user-agent", "bench"}), [][2]string{{":status", "200"}, {"content-length", "0"}}
+			warmUp(h, func() { request(h, req, resp) })
+			for b.Loop() {
+				s := h.NewStream(host.StreamOptions{})
+				if s.SendRequestHeaders(req, true) != host.ActionContinue {
+					b.Fatal("the request did not continue")
+				}
+				s.SendResponseHeaders(resp, true)
+				s.Done()
+			}
+			if err := h.Err(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+var sdkFloor struct {
+	once sync.Once
+	mod  *host.Module
+	err  error
+}
+
+// sdkFloorModule builds testdata/sdkfloor once per test binary, with the workspace that
+// make build-wasm writes (the SDK copy with our glue), after making sure it is there.
+func sdkFloorModule(b *testing.B) *host.Module {
+	sdkFloor.once.Do(func() {
+		if _, err := wasmbuild.Path(); err != nil {
+			sdkFloor.err = err
+			return
+		}
+		root, err := wasmbuild.ModuleRoot()
+		if err != nil {
+			sdkFloor.err = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "sdkfloor-")
+		if err != nil {
+			sdkFloor.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		out := filepath.Join(dir, "sdkfloor.wasm")
+		cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./testdata/sdkfloor")
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=",
+			"GOWORK="+filepath.Join(root, "build", "go.work"))
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			sdkFloor.err = fmt.Errorf("build testdata/sdkfloor (run make build-wasm first): %v\n%s", err, msg)
+			return
+		}
+		sdkFloor.mod, sdkFloor.err = compileFile(context.Background(), out)
+	})
+	if sdkFloor.err != nil {
+		b.Fatal(sdkFloor.err)
+	}
+	return sdkFloor.mod
 }

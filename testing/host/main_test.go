@@ -64,17 +64,21 @@ func compileFile(ctx context.Context, path string) (*host.Module, error) {
 
 // buildProbe compiles testdata/probe with the standard Go toolchain, as the real module is.
 func buildProbe(dir string) (string, error) {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
 	out := filepath.Join(dir, "probe.wasm")
-	cmd := exec.Command(gobin, "build", "-buildmode=c-shared", "-o", out, "./testdata/probe")
+	cmd := exec.Command(goTool(), "build", "-buildmode=c-shared", "-o", out, "./testdata/probe")
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", errors.New("build testdata/probe: " + err.Error() + "\n" + string(b))
 	}
 	return out, nil
+}
+
+// goTool is the go command: the one on PATH, else the one of the toolchain running the test.
+func goTool() string {
+	if gobin, err := exec.LookPath("go"); err == nil {
+		return gobin
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
 func shippedModule(t testing.TB) *host.Module {
