@@ -136,7 +136,7 @@ func (f *httpContext) OnHttpRequestHeaders(int, bool) (action types.Action) {
 func (f *httpContext) decide(counts *[metrics.NumCounters]uint32) types.Action {
 	req := f.req
 	f.runs++
-	f.out = outputs{}
+	f.out = f.out.emptied()
 	out := &f.out
 	f.vc = verifyContext{rt: f.rt, req: req, out: out}
 	vc := &f.vc
@@ -376,17 +376,17 @@ func applyHeaderOps(req *request.Request, ops []headerOp) error {
 		keep  bool // the request's current lines stay
 		added []string
 	}
-	var states []*headerState
+	var buf [8]headerState // the usual handful of headers, without a heap allocation
+	states := buf[:0]
 	path, pathChanged := req.Path(), false
 	find := func(name string) *headerState {
-		for _, s := range states {
-			if s.name == name {
-				return s
+		for i := range states {
+			if states[i].name == name {
+				return &states[i]
 			}
 		}
-		s := &headerState{name: name, keep: true}
-		states = append(states, s)
-		return s
+		states = append(states, headerState{name: name, keep: true})
+		return &states[len(states)-1]
 	}
 	for _, op := range ops {
 		if op.kind == opRemoveParam {
@@ -410,7 +410,8 @@ func applyHeaderOps(req *request.Request, ops []headerOp) error {
 			return err
 		}
 	}
-	for _, s := range states {
+	for i := range states {
+		s := &states[i]
 		if !s.keep {
 			if err := removeAll(req, s.name); err != nil {
 				return err

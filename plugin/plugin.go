@@ -117,7 +117,7 @@ func (pc *pluginContext) OnTick() { pc.jwks.OnTick() }
 func (pc *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	f := pc.spare.take()
 	*f = httpContext{id: id, rt: pc.rt, m: pc.m, jwks: pc.jwks, now: pc.vm.now, spare: &pc.spare,
-		trace: f.trace, reqBuf: f.reqBuf}
+		trace: f.trace, reqBuf: f.reqBuf, out: f.out.emptied()}
 	f.reqBuf.Reset(nil) // keeps only the capacity of its lists
 	return f
 }

@@ -117,6 +117,13 @@ type outputs struct {
 	proofs []seenProof
 }
 
+// emptied returns o without entries, keeping the capacity of its lists: a request's outputs
+// live in its stream context, which later requests reuse (spareContexts), so their arrays
+// are allocated once per context rather than once per request.
+func (o *outputs) emptied() outputs {
+	return outputs{ops: o.ops[:0], meta: o.meta[:0], proofs: o.proofs[:0]}
+}
+
 // addVerified records a verified token once, however many providers verified it.
 func (o *outputs) addVerified(e *cacheEntry) {
 	for _, v := range o.verified {
