@@ -174,3 +174,34 @@ func TestTokensNeverReachTheLogs(t *testing.T) {
 		}
 	})
 }
+
+// TestJwtCacheHitIsTheVeryToken: the JWT cache is keyed by a hash of the token and a hit is
+// compared whole, so a token one byte away from a cached one (in its signature, its payload,
+// or its last byte) is verified, and refused, never taken for the cached one.
+func TestJwtCacheHitIsTheVeryToken(t *testing.T) {
+	k := keys(t)
+	tok := k.RS256.Token(claims(iss, `,"role":"user"`))
+	flip := func(i int) string {
+		b := []byte(tok)
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+		return string(b)
+	}
+	payload := strings.Index(tok, ".") + 5
+	filtertest.Run(t, filtertest.Options{Config: []byte(oneProvider(t, "")), VMs: 1}, func(t *testing.T, h filtertest.Host) {
+		wantPass(t, get(h, "/", "authorization", "Bearer "+tok))
+		for _, forged := range []string{flip(len(tok) - 1), flip(len(tok) - 20), flip(payload)} {
+			s := get(h, "/", "authorization", "Bearer "+forged)
+			if lr := s.LocalResponse(); lr == nil || lr.Status != 401 {
+				t.Fatalf("a token one byte from the cached one was not refused: %+v", lr)
+			}
+		}
+		wantPass(t, get(h, "/", "authorization", "Bearer "+tok))
+		if hits, _ := h.Counter("jwt_authn.jwt_cache_hit"); hits != 1 {
+			t.Errorf("jwt_cache_hit = %d, want 1", hits)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/proxy-wasm-jwt/proxy-wasm-jwt/verifier"
@@ -69,5 +70,62 @@ func TestJwtCacheReplacesAnEntryOfTheSameToken(t *testing.T) {
 	c.insert(second)
 	if c.lookup("a", 0) != second || len(c.entries) != 1 {
 		t.Error("inserting the same token twice must keep one, the newer, entry")
+	}
+}
+
+// TestSameTokenAndTokenHash: sameToken is ==, at every length around its 8-byte steps and
+// with the difference at every position; tokenHash tells apart what differs in one byte.
+func TestSameTokenAndTokenHash(t *testing.T) {
+	base := strings.Repeat("eyJhbGciOiJSUzI1NiJ9.", 40)
+	for n := 0; n <= 40; n++ {
+		a := base[:n]
+		if !sameToken(a, strings.Clone(a)) {
+			t.Fatalf("length %d: a token differs from its copy", n)
+		}
+		if n > 0 && sameToken(a, a[:n-1]) {
+			t.Fatalf("length %d: equal to a shorter token", n)
+		}
+		for i := 0; i < n; i++ {
+			b := []byte(a)
+			b[i] ^= 1
+			if sameToken(a, string(b)) {
+				t.Fatalf("length %d: a difference at %d not seen", n, i)
+			}
+			if tokenHash(a) == tokenHash(string(b)) {
+				t.Fatalf("length %d: one hash for tokens differing at %d", n, i)
+			}
+		}
+	}
+	long := base[:800]
+	if !sameToken(long, strings.Clone(long)) || tokenHash(long) != tokenHash(strings.Clone(long)) {
+		t.Fatal("an 800-byte token differs from its copy")
+	}
+}
+
+// TestJwtCacheHashCollision: two tokens with one hash are never taken for each other; the one
+// cached later replaces the earlier, in its cache and in the configuration's index.
+func TestJwtCacheHashCollision(t *testing.T) {
+	hashToken = func(string) uint64 { return 7 }
+	t.Cleanup(func() { hashToken = tokenHash })
+	c := newJwtCache(10, 0)
+	c.index = tokenIndex{}
+	a, b := entry("token-a", 0), entry("token-b", 0)
+	c.insert(a)
+	if c.lookup("token-b", 0) != nil || c.index.parsed("token-b") != nil {
+		t.Fatal("token-b found as token-a")
+	}
+	if c.lookup("token-a", 0) != a || c.index.parsed("token-a") != a.tok {
+		t.Fatal("token-a not found")
+	}
+	c.insert(b)
+	if c.lookup("token-a", 0) != nil || c.index.parsed("token-a") != nil {
+		t.Fatal("token-a still found after token-b took its hash")
+	}
+	if c.lookup("token-b", 0) != b || c.index.parsed("token-b") != b.tok || len(c.entries) != 1 {
+		t.Fatalf("token-b not the one entry (%d entries)", len(c.entries))
+	}
+	c.Clear()
+	if len(c.index) != 0 || c.lookup("token-b", 0) != nil {
+		t.Fatal("Clear left the token")
 	}
 }
