@@ -8,8 +8,9 @@ import (
 )
 
 // jwtCache is Envoy's jwt_cache.cc: per provider, the tokens that verified, most recently
-// used first, bounded by jwt_cache_size entries and jwt_max_token_size bytes per token. The
-// key is the whole compact token, so a hit is the very token that verified.
+// used first, bounded by jwt_cache_size entries and jwt_max_token_size bytes per token. A
+// hit is the very token that verified: entries are found by a hash of the compact token and
+// compared with it whole (tokenHash and sameToken below).
 //
 // A hit skips parsing and the signature; the authenticator still checks issuer, time (with
 // the provider's clock skew), audiences, subject and lifetime, as Envoy does. The entry also
